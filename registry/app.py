@@ -1,0 +1,81 @@
+"""The application factory: wires settings, storage, error handling and every feature's routes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import msgspec
+from litestar import Litestar, get
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Contact
+from litestar.static_files import create_static_files_router
+from swagger_ui_bundle import swagger_ui_path
+
+from registry import __version__
+from registry.catalog.api import CatalogueController
+from registry.db.engine import engine_from_url, prepare_engine, release_engine, use_engine
+from registry.http.params import refuse_unknown_query_parameters
+from registry.http.problems import EXCEPTION_HANDLERS
+from registry.settings import Settings
+
+DOCS_ASSETS = "/schema/assets"
+
+
+class Health(msgspec.Struct):
+    status: str
+    version: str
+    database: str
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app; nothing touches the database until the app starts."""
+    settings = settings or Settings.from_env()
+    engine = engine_from_url(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        use_engine(engine)
+        await prepare_engine(engine, pool_max=settings.db_pool_max)
+        try:
+            yield
+        finally:
+            await release_engine(engine)
+
+    @get("/healthz", operation_id="health", tags=["operations"], summary="Liveness and database reachability")
+    async def healthz() -> Health:
+        await engine.run_ddl("SELECT 1")
+        return Health(status="ok", version=__version__, database=engine.engine_type)
+
+    docs = SwaggerRenderPlugin(
+        js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+        favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
+        path="/",
+    )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return Litestar(
+        route_handlers=[
+            healthz,
+            CatalogueController,
+            create_static_files_router(path=DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_unknown_query_parameters,
+        openapi_config=OpenAPIConfig(
+            title="DTC genetic-testing registry",
+            version=__version__,
+            description=(
+                "Public register of the Korean direct-to-consumer genetic-testing regime: the permitted-item "
+                "list and its history. Errors are RFC 9457 problem details with a stable `code`."
+            ),
+            contact=Contact(name="DTC registry"),
+            path="/schema",
+            render_plugins=[docs],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,1 @@
+"""The permitted-item list: editions, diffs, history, and the reviewed files in rules/catalog/."""

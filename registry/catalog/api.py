@@ -1,0 +1,343 @@
+"""Public catalogue API: editions, the edition in force on a date, diffs, and one item's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
+
+from registry.catalog import urls
+from registry.catalog.model import Catalogue, Edition, EditionDiff, EntryFile, diff_editions, entry_changes
+from registry.catalog.service import published_catalogue
+from registry.http.pagination import MAX_LIMIT
+from registry.http.pagination import paginate as paginate_rows
+from registry.http.params import parse_date, today_in_korea
+from registry.http.problems import ProblemError
+
+# --- response shapes -----------------------------------------------------------------------------------
+
+
+class ItemEntry(msgspec.Struct):
+    code: str
+    name_ko: str
+    name_en: str
+    category: str
+    category_assigned: bool
+    tier: str
+    status: str
+    temporary_until: dt.date | None
+    open_to_reported: bool
+    open_to_reported_until: dt.date | None
+    restricted_genes: list[str]
+    restricted_markers: list[str]
+    minors: str
+    confidence: str
+    notes: str
+
+
+class VersionSummary(msgspec.Struct):
+    version: str
+    title_ko: str
+    title_en: str
+    announced_on: dt.date | None
+    effective_from: dt.date
+    effective_until: dt.date | None
+    announced_total: int | None
+    announced_total_qualifier: str
+    items_known: int
+    items_unnamed: int | None
+    items_temporary: int
+    items_withdrawn: int
+    certified_access: str
+    published_at: dt.datetime | None
+
+
+class VersionDetail(VersionSummary):
+    legal_basis_ko: str
+    legal_basis_en: str
+    effective_from_note: str
+    who_may_test_ko: str
+    who_may_test_en: str
+    minors_basis_ko: str
+    minors_basis_en: str
+    sources: list[str]
+    notes: str
+    items: list[ItemEntry]
+
+
+class CurrentVersion(VersionDetail):
+    as_of: dt.date
+
+
+class VersionList(msgspec.Struct):
+    data: list[VersionSummary]
+    total: int
+    next_cursor: str | None
+    last_updated: dt.datetime | None
+    edition_in_force: str | None
+
+
+class FieldChangeOut(msgspec.Struct):
+    field: str
+    before: object
+    after: object
+
+
+class ItemChangeOut(msgspec.Struct):
+    code: str
+    name_ko: str
+    name_en: str
+    changes: list[FieldChangeOut]
+
+
+class DiffOut(msgspec.Struct):
+    from_version: VersionSummary = msgspec.field(name="from")
+    to_version: VersionSummary = msgspec.field(name="to")
+    added: list[ItemEntry]
+    withdrawn: list[ItemEntry]
+    changed: list[ItemChangeOut]
+
+
+class HistoryRow(msgspec.Struct):
+    version: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    status: str  # permitted | temporary | withdrawn | not_listed
+    changes: list[FieldChangeOut]
+    entry: ItemEntry | None
+
+
+class ItemHistory(msgspec.Struct):
+    code: str
+    latest: ItemEntry
+    first_listed: str
+    history: list[HistoryRow]
+
+
+# --- mapping from the domain ---------------------------------------------------------------------------
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, tuple):
+        return list(value)
+    return getattr(value, "value", value)
+
+
+def entry_out(e: EntryFile) -> ItemEntry:
+    return ItemEntry(
+        code=e.code,
+        name_ko=e.name_ko,
+        name_en=e.name_en,
+        category=e.category.value,
+        category_assigned=e.category_assigned,
+        tier=e.tier.value,
+        status=e.status.value,
+        temporary_until=e.temporary_until,
+        open_to_reported=e.open_to_reported,
+        open_to_reported_until=e.open_to_reported_until,
+        restricted_genes=list(e.restricted_genes),
+        restricted_markers=list(e.restricted_markers),
+        minors=e.minors.value,
+        confidence=e.confidence,
+        notes=e.notes,
+    )
+
+
+def _summary_fields(edition: Edition) -> dict:
+    c = edition.content
+    counts = edition.counts()
+    return dict(
+        version=c.version,
+        title_ko=c.title_ko,
+        title_en=c.title_en,
+        announced_on=c.announced_on,
+        effective_from=c.effective_from,
+        effective_until=edition.effective_until,
+        announced_total=c.announced_total,
+        announced_total_qualifier=c.announced_total_qualifier,
+        items_known=counts["items_known"],
+        items_unnamed=edition.items_unnamed(),
+        items_temporary=counts["items_temporary"],
+        items_withdrawn=counts["items_withdrawn"],
+        certified_access=c.certified_access.value,
+        published_at=edition.published_at,
+    )
+
+
+def summary_out(edition: Edition) -> VersionSummary:
+    return VersionSummary(**_summary_fields(edition))
+
+
+def _detail_fields(edition: Edition) -> dict:
+    c = edition.content
+    return dict(
+        **_summary_fields(edition),
+        legal_basis_ko=c.legal_basis_ko,
+        legal_basis_en=c.legal_basis_en,
+        effective_from_note=c.effective_from_note,
+        who_may_test_ko=c.who_may_test_ko,
+        who_may_test_en=c.who_may_test_en,
+        minors_basis_ko=c.minors_basis_ko,
+        minors_basis_en=c.minors_basis_en,
+        sources=list(c.sources),
+        notes=c.notes,
+        items=[entry_out(e) for e in c.items],
+    )
+
+
+def diff_out(diff: EditionDiff) -> DiffOut:
+    return DiffOut(
+        from_version=summary_out(diff.source),
+        to_version=summary_out(diff.target),
+        added=[entry_out(e) for e in diff.added],
+        withdrawn=[entry_out(e) for e in diff.withdrawn],
+        changed=[
+            ItemChangeOut(
+                code=c.code,
+                name_ko=c.entry.name_ko,
+                name_en=c.entry.name_en,
+                changes=[FieldChangeOut(f.field, _json_value(f.before), _json_value(f.after)) for f in c.changes],
+            )
+            for c in diff.changed
+        ],
+    )
+
+
+def history_out(catalogue: Catalogue, code: str) -> ItemHistory | None:
+    rows = catalogue.item_history(code)
+    if not rows:
+        return None
+    out: list[HistoryRow] = []
+    previous: EntryFile | None = None
+    latest: EntryFile | None = None
+    for edition, entry in rows:
+        changes: list[FieldChangeOut] = []
+        if entry is not None and previous is not None:
+            changes = [
+                FieldChangeOut(f.field, _json_value(f.before), _json_value(f.after))
+                for f in entry_changes(previous, entry)
+            ]
+        out.append(
+            HistoryRow(
+                version=edition.version,
+                effective_from=edition.effective_from,
+                effective_until=edition.effective_until,
+                status=entry.status.value if entry is not None else "not_listed",
+                changes=changes,
+                entry=entry_out(entry) if entry is not None else None,
+            )
+        )
+        if entry is not None:
+            previous = latest = entry
+    assert latest is not None
+    return ItemHistory(code=code, latest=entry_out(latest), first_listed=rows[0][0].version, history=out)
+
+
+# --- errors --------------------------------------------------------------------------------------------
+
+
+def version_not_found(version: str, param: str | None = None) -> ProblemError:
+    where = f" (parameter '{param}')" if param else ""
+    return ProblemError(
+        404,
+        "VERSION_NOT_FOUND",
+        f"No published catalogue edition is called '{version}'{where}. GET {urls.VERSIONS} lists them.",
+        f"'{version}'(이)라는 허용 항목 목록 판이 없습니다{where}. 목록은 {urls.VERSIONS}에서 볼 수 있습니다.",
+        extra={"parameter": param} if param else {},
+    )
+
+
+def _edition(catalogue: Catalogue, version: str, param: str | None = None) -> Edition:
+    edition = catalogue.get(version)
+    if edition is None:
+        raise version_not_found(version, param)
+    return edition
+
+
+# --- controller ----------------------------------------------------------------------------------------
+
+AsOf = Annotated[
+    str | None,
+    QueryParameter(
+        name="as_of", description="A date, YYYY-MM-DD; defaults to today in Korea (Asia/Seoul).", required=False
+    ),
+]
+
+
+class CatalogueController(Controller):
+    tags = ("catalogue",)
+
+    @get(urls.VERSIONS, operation_id="listCatalogueVersions", summary="All published editions, newest first")
+    async def list_versions(
+        self,
+        limit: Annotated[int | None, QueryParameter(description=f"rows per page, 1 to {MAX_LIMIT}")] = None,
+        cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page")] = None,
+    ) -> VersionList:
+        catalogue = await published_catalogue()
+        page = paginate_rows(catalogue.newest_first(), lambda e: e.version, limit, cursor)
+        in_force = catalogue.in_force(today_in_korea())
+        stamps = [e.published_at for e in catalogue.editions if e.published_at is not None]
+        return VersionList(
+            data=[summary_out(e) for e in page.rows],
+            total=page.total,
+            next_cursor=page.next_cursor,
+            last_updated=max(stamps) if stamps else None,
+            edition_in_force=in_force.version if in_force else None,
+        )
+
+    @get(urls.VERSION, operation_id="getCatalogueVersion", summary="One edition with all its items")
+    async def get_version(self, version: FromPath[str]) -> VersionDetail:
+        catalogue = await published_catalogue()
+        return VersionDetail(**_detail_fields(_edition(catalogue, version)))
+
+    @get(urls.CURRENT, operation_id="getCatalogueInForce", summary="The edition in force on a date")
+    async def current(self, as_of: AsOf = None) -> CurrentVersion:
+        day = parse_date("as_of", as_of, default=today_in_korea())
+        catalogue = await published_catalogue()
+        edition = catalogue.in_force(day)
+        if edition is None:
+            first = catalogue.first()
+            since = first.effective_from.isoformat() if first else None
+            raise ProblemError(
+                404,
+                "NO_EDITION_IN_FORCE",
+                f"No edition of the permitted list was in force on {day}; the first took effect on {since}."
+                if since
+                else "No edition of the permitted list has been published.",
+                f"{day}에는 시행 중인 허용 항목 목록이 없었습니다. 첫 판은 {since}에 시행되었습니다."
+                if since
+                else "공표된 허용 항목 목록이 없습니다.",
+                extra={"first_effective_from": since, "as_of": day.isoformat()},
+            )
+        return CurrentVersion(**_detail_fields(edition), as_of=day)
+
+    @get(
+        urls.DIFF,
+        operation_id="diffCatalogueVersions",
+        summary="Items added, withdrawn and changed between editions",
+    )
+    async def diff(
+        self,
+        from_version: Annotated[str, QueryParameter(name="from", description="edition to compare from")],
+        to_version: Annotated[str, QueryParameter(name="to", description="edition to compare to")],
+    ) -> DiffOut:
+        catalogue = await published_catalogue()
+        source = _edition(catalogue, from_version, "from")
+        target = _edition(catalogue, to_version, "to")
+        return diff_out(diff_editions(source, target))
+
+    @get(urls.ITEM, operation_id="getCatalogueItem", summary="One item and its history across editions")
+    async def item(self, code: FromPath[str]) -> ItemHistory:
+        catalogue = await published_catalogue()
+        history = history_out(catalogue, code.upper())
+        if history is None:
+            raise ProblemError(
+                404,
+                "ITEM_NOT_FOUND",
+                f"No edition of the permitted list has ever listed an item with the code '{code}'.",
+                f"'{code}' 코드의 검사항목은 어느 판에도 없습니다.",
+            )
+        return history

@@ -1,0 +1,55 @@
+"""Storage of the catalogue: items, editions and the entries of each edition."""
+
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class CatalogueItem(Table, tablename="catalogue_item"):
+    """An item's identity across editions; what it is called and how it is ruled lives per edition."""
+
+    code = Varchar(length=32, unique=True, null=False)
+
+
+class CatalogueEdition(Table, tablename="catalogue_edition"):
+    version = Varchar(length=32, unique=True, null=False)
+    state = Varchar(length=16, null=False, default="published")  # draft | published
+    title_ko = Text(null=False)
+    title_en = Text(null=False)
+    legal_basis_ko = Text(null=False)
+    legal_basis_en = Text(null=False)
+    announced_on = Date(null=True, default=None)
+    effective_from = Date(null=False)
+    effective_from_note = Text(null=False, default="")
+    announced_total = Integer(null=True, default=None)
+    announced_total_qualifier = Varchar(length=16, null=False, default="exact")
+    certified_access = Varchar(length=32, null=False)
+    who_may_test_ko = Text(null=False)
+    who_may_test_en = Text(null=False)
+    minors_basis_ko = Text(null=False, default="")
+    minors_basis_en = Text(null=False, default="")
+    sources = Text(null=False, default="[]")  # JSON list of URLs, only ever read whole
+    notes = Text(null=False, default="")
+    content_hash = Varchar(length=64, null=False)
+    published_at = Timestamptz(null=True, default=None)
+
+
+class CatalogueEntry(Table, tablename="catalogue_entry"):
+    """One item as one edition lists it. Unique per (edition, item): see the migration."""
+
+    edition = ForeignKey(CatalogueEdition, null=False, on_delete=OnDelete.restrict)
+    item = ForeignKey(CatalogueItem, null=False, on_delete=OnDelete.restrict)
+    position = Integer(null=False)  # order in the reviewed file
+    name_ko = Text(null=False)
+    name_en = Text(null=False)
+    category = Varchar(length=32, null=False)
+    category_assigned = Boolean(null=False, default=False)
+    tier = Varchar(length=16, null=False)
+    status = Varchar(length=16, null=False)
+    temporary_until = Date(null=True, default=None)
+    open_to_reported = Boolean(null=False, default=False)
+    open_to_reported_until = Date(null=True, default=None)
+    restricted_genes = Text(null=False, default="[]")  # JSON list, read whole
+    restricted_markers = Text(null=False, default="[]")
+    minors = Varchar(length=16, null=False)
+    confidence = Varchar(length=1, null=False)
+    notes = Text(null=False, default="")

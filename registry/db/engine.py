@@ -1,0 +1,105 @@
+"""The database engine: SQLite by default (a file under ./var/), PostgreSQL when DATABASE_URL says so."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+os.environ.setdefault("PICCOLO_CONF", "registry.db.piccolo_conf")
+
+
+def sqlite_path(url: str) -> Path:
+    """sqlite:///relative/file or sqlite:////absolute/file, as SQLAlchemy spells them."""
+    path = url.removeprefix("sqlite:///")
+    return Path(path)
+
+
+def engine_from_url(url: str) -> Engine:
+    if url.startswith("sqlite:"):
+        path = sqlite_path(url)
+        # timeout: how long a writer waits for another; writes are also serialised in-process.
+        return SQLiteEngine(path=str(path), timeout=30)
+    parts = urlsplit(url)
+    config = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username) if parts.username else "postgres",
+        "database": parts.path.lstrip("/") or "postgres",
+    }
+    if parts.password:
+        config["password"] = unquote(parts.password)
+    return PostgresEngine(config=config)
+
+
+def describe(engine: Engine) -> str:
+    """A safe, human description of the engine (never a password)."""
+    if isinstance(engine, SQLiteEngine):
+        return f"SQLite {engine.connection_kwargs['database']}"
+    cfg = engine.config
+    return f"PostgreSQL {cfg.get('user')}@{cfg.get('host')}:{cfg.get('port')}/{cfg.get('database')}"
+
+
+def current_engine() -> Engine:
+    from registry.db import piccolo_conf
+
+    return piccolo_conf.DB
+
+
+def use_engine(engine: Engine) -> None:
+    """Point the registry's tables and Piccolo's migration bookkeeping at `engine`."""
+    from piccolo.apps.migrations.tables import Migration
+
+    from registry.db import piccolo_conf
+    from registry.db.piccolo_app import TABLES
+
+    piccolo_conf.DB = engine
+    for table in [*TABLES, Migration]:
+        table._meta.db = engine
+
+
+async def prepare_engine(engine: Engine, pool_max: int = 10) -> None:
+    """Start-up work: WAL on SQLite (it persists in the file), a connection pool on PostgreSQL."""
+    if isinstance(engine, SQLiteEngine):
+        Path(engine.connection_kwargs["database"]).parent.mkdir(parents=True, exist_ok=True)
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    else:
+        await engine.start_connection_pool(min_size=1, max_size=pool_max)
+
+
+async def release_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+_sqlite_write_locks: dict[int, asyncio.Lock] = {}
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """The one way to write. SQLite: one writer at a time in this process and BEGIN IMMEDIATE, so
+    concurrent writers queue instead of failing with 'database is locked'. PostgreSQL: a plain
+    transaction."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        lock = _sqlite_write_locks.setdefault(id(engine), asyncio.Lock())
+        async with lock, engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+@contextlib.asynccontextmanager
+async def read_transaction() -> AsyncIterator[None]:
+    """Reads that belong together share one connection (on SQLite Piccolo opens one per query otherwise)."""
+    engine = current_engine()
+    async with engine.transaction():
+        yield

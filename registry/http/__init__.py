@@ -1,0 +1,1 @@
+"""What every endpoint shares: problem-details errors, query-parameter rules, pagination."""

@@ -1,0 +1,79 @@
+"""Cursor pagination with no depth cap: the cursor names the last row seen, the total is returned, and a
+limit above the maximum is an error rather than a silent cut."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from registry.http.problems import FieldError, ProblemError
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    total: int
+    next_cursor: str | None
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ProblemError(
+            400,
+            "INVALID_PARAMETER",
+            f"'limit' must be between 1 and {MAX_LIMIT}, not {limit}; follow next_cursor for more rows.",
+            f"'limit'은(는) 1부터 {MAX_LIMIT} 사이여야 합니다({limit}). 더 보려면 next_cursor를 사용하십시오.",
+            errors=[FieldError("limit", f"must be between 1 and {MAX_LIMIT}")],
+        )
+    return limit
+
+
+def encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+        if not isinstance(value, str):
+            raise ValueError
+        return value
+    except (ValueError, KeyError, TypeError):
+        raise ProblemError(
+            400,
+            "INVALID_PARAMETER",
+            "'cursor' is not a cursor this API issued.",
+            "'cursor' 값이 올바르지 않습니다.",
+            errors=[FieldError("cursor", "not a cursor this API issued")],
+        ) from None
+
+
+def paginate(rows: Sequence[T], key: Callable[[T], str], limit: int | None, cursor: str | None) -> Page[T]:
+    """Page through rows in their given order; the cursor is the key of the last row returned."""
+    size = check_limit(limit)
+    start = 0
+    if cursor:
+        after = decode_cursor(cursor)
+        keys = [key(r) for r in rows]
+        if after not in keys:
+            raise ProblemError(
+                400,
+                "INVALID_PARAMETER",
+                "'cursor' points at a row that no longer exists; start again without it.",
+                "'cursor'가 가리키는 자료가 없습니다. cursor 없이 다시 요청하십시오.",
+                errors=[FieldError("cursor", "unknown position")],
+            )
+        start = keys.index(after) + 1
+    chunk = list(rows[start : start + size])
+    more = start + size < len(rows)
+    return Page(chunk, len(rows), encode_cursor(key(chunk[-1])) if more and chunk else None)

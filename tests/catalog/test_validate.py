@@ -1,0 +1,160 @@
+"""The validator on broken edition files: every error names the file, the item or key, and the reason."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry.catalog.files import read_catalogue_dir
+from tests.conftest import rules_path
+
+SOURCE = rules_path("catalog")
+
+
+@pytest.fixture
+def catalog_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "catalog"
+    shutil.copytree(SOURCE, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def problems(directory: Path) -> list[str]:
+    return [str(p) for p in read_catalogue_dir(directory).problems]
+
+
+def only(found: list[str]) -> str:
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_reviewed_catalogue_is_valid():
+    assert problems(SOURCE) == []
+
+
+def test_duplicate_code_in_one_edition(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'code = "HLT-TG"', 'code = "HLT-BMI"')
+    found = problems(catalog_copy)
+    assert "2016-06-30.toml: HLT-BMI: item code listed twice in one edition" in found
+
+
+def test_item_silently_disappearing_is_an_error(catalog_copy):
+    path = catalog_copy / "2021-03-03.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('[[items]]\ncode = "NUT-VITD"')
+    end = text.index("[[items]]", start + 5)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    message = only(problems(catalog_copy))
+    assert message.startswith("2021-03-03.toml: NUT-VITD: listed in 2020-02-17.toml but missing here")
+    assert "withdrawn" in message
+
+
+def test_withdrawing_explicitly_is_fine(catalog_copy):
+    path = catalog_copy / "2021-03-03.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('[[items]]\ncode = "NUT-VITD"')
+    end = text.index("[[items]]", start + 5)
+    block = text[start:end]
+    withdrawn = (
+        block.replace('status = "temporary"', 'status = "withdrawn"')
+        .replace("temporary_until = 2022-12-29\n", "")
+        .replace("open_to_reported = false\n", "")
+    )
+    path.write_text(text[:start] + withdrawn + text[end:], encoding="utf-8")
+    # Later editions still list it; that is a reinstatement, which the validator allows.
+    assert problems(catalog_copy) == []
+
+
+def test_unknown_category(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'category = "health_management"', 'category = "wellbeing"')
+    message = only(problems(catalog_copy))
+    assert message.startswith("2016-06-30.toml: items[0] HLT-BMI.category:")
+    assert "nutrients" in message  # the reason lists what is allowed
+
+
+def test_unknown_tier(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'tier = "wellness"', 'tier = "lifestyle"')
+    assert only(problems(catalog_copy)).startswith("2016-06-30.toml: items[0] HLT-BMI.tier:")
+
+
+def test_code_prefix_must_match_category(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'category = "health_management"', 'category = "nutrients"')
+    message = only(problems(catalog_copy))
+    assert "HLT-BMI" in message and "prefix NUT-" in message
+
+
+def test_malformed_code(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'code = "HLT-BMI"', 'code = "bmi"')
+    found = problems(catalog_copy)
+    assert any(p.startswith("2016-06-30.toml: items[0] bmi.code:") for p in found), found
+
+
+def test_missing_required_key(catalog_copy):
+    edit(catalog_copy / "2020-02-17.toml", "who_may_test_en = ", "who_may_test_english = ")
+    found = problems(catalog_copy)
+    assert "2020-02-17.toml: who_may_test_en: Field required" in found
+    assert "2020-02-17.toml: who_may_test_english: Extra inputs are not permitted" in found
+
+
+def test_two_editions_on_one_date(catalog_copy):
+    edit(catalog_copy / "2023-06-29.toml", "effective_from = 2023-06-29", "effective_from = 2023-04-14")
+    found = problems(catalog_copy)
+    assert "2023-06-29.toml: effective_from: 2023-04-14 is also used by 2023-04-14.toml" in found
+
+
+def test_temporary_until_before_the_edition(catalog_copy):
+    edit(catalog_copy / "2020-02-17.toml", "temporary_until = 2022-02-16", "temporary_until = 2019-01-01")
+    found = problems(catalog_copy)
+    assert any(p.endswith("temporary_until: 2019-01-01 is before the edition's effective_from") for p in found)
+
+
+def test_temporary_without_end_date(catalog_copy):
+    edit(catalog_copy / "2020-02-17.toml", "temporary_until = 2022-02-16\n", "")
+    assert "a temporary permission needs temporary_until" in only(problems(catalog_copy))
+
+
+def test_version_must_match_file_name(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'version = "2016-06-30"', 'version = "2016-07-01"')
+    assert only(problems(catalog_copy)) == "2016-06-30.toml: version: '2016-07-01' does not match the file name"
+
+
+def test_more_named_items_than_announced(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", "announced_total = 12", "announced_total = 11")
+    found = problems(catalog_copy)
+    assert "2016-06-30.toml: announced_total: 12 items are listed by name but the announced total is 11" in found
+
+
+def test_withdrawn_item_never_listed_before(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", 'code = "SKN-ELAST"', 'code = "SKN-FIRM"')
+    found = problems(catalog_copy)
+    assert "2020-02-17.toml: SKN-ELAST: withdrawn, but no earlier edition lists it" in found
+
+
+def test_bad_gene_symbol(catalog_copy):
+    edit(catalog_copy / "2016-06-30.toml", '"FTO"', '"fto gene"')
+    assert only(problems(catalog_copy)) == "2016-06-30.toml: HLT-BMI.restricted_genes: 'fto gene' is not a gene symbol"
+
+
+def test_not_toml(catalog_copy):
+    (catalog_copy / "2025-01-01.toml").write_text("version = \n", encoding="utf-8")
+    message = only(problems(catalog_copy))
+    assert message.startswith("2025-01-01.toml: (file): is not valid TOML")
+
+
+def test_cli_exit_status_and_messages(catalog_copy):
+    cli = [sys.executable, "-m", "registry.cli", "catalog", "validate"]
+    ok = subprocess.run([*cli, str(SOURCE)], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("ok: 10 edition(s)")
+    edit(catalog_copy / "2016-06-30.toml", 'tier = "wellness"', 'tier = "lifestyle"')
+    bad = subprocess.run([*cli, str(catalog_copy)], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    assert "error: 2016-06-30.toml: items[0] HLT-BMI.tier:" in bad.stderr
+    assert "1 error(s)" in bad.stderr
