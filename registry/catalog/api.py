@@ -127,23 +127,7 @@ def _json_value(value: object) -> object:
 
 
 def entry_out(e: EntryFile) -> ItemEntry:
-    return ItemEntry(
-        code=e.code,
-        name_ko=e.name_ko,
-        name_en=e.name_en,
-        category=e.category.value,
-        category_assigned=e.category_assigned,
-        tier=e.tier.value,
-        status=e.status.value,
-        temporary_until=e.temporary_until,
-        open_to_reported=e.open_to_reported,
-        open_to_reported_until=e.open_to_reported_until,
-        restricted_genes=list(e.restricted_genes),
-        restricted_markers=list(e.restricted_markers),
-        minors=e.minors.value,
-        confidence=e.confidence,
-        notes=e.notes,
-    )
+    return ItemEntry(**e.model_dump())
 
 
 def _summary_fields(edition: Edition) -> dict:

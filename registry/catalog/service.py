@@ -130,25 +130,7 @@ async def _insert_edition(edition: EditionFile, item_ids: dict[str, int], publis
     ).returning(CatalogueEdition.id)
     edition_id = rows[0]["id"]
     entries = [
-        CatalogueEntry(
-            edition=edition_id,
-            item=item_ids[e.code],
-            position=i,
-            name_ko=e.name_ko,
-            name_en=e.name_en,
-            category=e.category.value,
-            category_assigned=e.category_assigned,
-            tier=e.tier.value,
-            status=e.status.value,
-            temporary_until=e.temporary_until,
-            open_to_reported=e.open_to_reported,
-            open_to_reported_until=e.open_to_reported_until,
-            restricted_genes=json.dumps(list(e.restricted_genes)),
-            restricted_markers=json.dumps(list(e.restricted_markers)),
-            minors=e.minors.value,
-            confidence=e.confidence,
-            notes=e.notes,
-        )
+        CatalogueEntry(edition=edition_id, item=item_ids[e.code], position=i, **_entry_columns(e))
         for i, e in enumerate(edition.items)
     ]
     # Chunked: asyncpg caps bound parameters per statement (STACK-NOTES).
@@ -158,20 +140,14 @@ async def _insert_edition(edition: EditionFile, item_ids: dict[str, int], publis
 
 # --- reading -------------------------------------------------------------------------------------------
 
-_ENTRY_FIELDS = (
-    "name_ko",
-    "name_en",
-    "category",
-    "category_assigned",
-    "tier",
-    "status",
-    "temporary_until",
-    "open_to_reported",
-    "open_to_reported_until",
-    "minors",
-    "confidence",
-    "notes",
-)
+# Entry columns mirror EntryFile field for field; the two gene lists are stored as JSON text.
+_JSON_FIELDS = ("restricted_genes", "restricted_markers")
+_ENTRY_FIELDS = tuple(f for f in EntryFile.model_fields if f != "code" and f not in _JSON_FIELDS)
+
+
+def _entry_columns(entry: EntryFile) -> dict:
+    values = entry.model_dump(exclude={"code"})
+    return {**values, **{f: json.dumps(list(values[f])) for f in _JSON_FIELDS}}
 
 
 @dataclass(frozen=True)
@@ -218,8 +194,7 @@ async def _load_catalogue() -> Catalogue:
             EntryFile.model_validate(
                 {
                     "code": row["code"],
-                    "restricted_genes": json.loads(row["restricted_genes"]),
-                    "restricted_markers": json.loads(row["restricted_markers"]),
+                    **{f: json.loads(row[f]) for f in _JSON_FIELDS},
                     **{f: row[f] for f in _ENTRY_FIELDS},
                 }
             )
