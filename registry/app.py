@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import msgspec
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact
@@ -15,8 +16,12 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
 from registry import __version__
+from registry.accounts.api import AccountsController
+from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
+from registry.certification.api import ApplicationsController, CertificatesController, ProvidersController
 from registry.db.engine import engine_from_url, prepare_engine, release_engine, use_engine
+from registry.http.auth import TokenAuthentication
 from registry.http.params import refuse_unknown_query_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
 from registry.settings import Settings
@@ -30,6 +35,21 @@ class Health(msgspec.Struct):
     database: str
 
 
+class UnsafeProductionSettings(RuntimeError):
+    pass
+
+
+async def refuse_unsafe_production(settings: Settings) -> None:
+    """Production never runs with the development secret or with demo accounts in the database."""
+    from registry.accounts.service import demo_accounts_present
+
+    problems = settings.production_problems()
+    if await demo_accounts_present():
+        problems.append("the database holds demo accounts (loaded by the demo seed); remove them first")
+    if problems:
+        raise UnsafeProductionSettings("REGISTRY_ENV=production refuses to start: " + "; ".join(problems))
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; nothing touches the database until the app starts."""
     settings = settings or Settings.from_env()
@@ -39,6 +59,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         use_engine(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
+        if settings.is_production:
+            await refuse_unsafe_production(settings)
         try:
             yield
         finally:
@@ -61,11 +83,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             healthz,
             CatalogueController,
+            AccountsController,
+            ApplicationsController,
+            CertificatesController,
+            ProvidersController,
+            AuditController,
             create_static_files_router(path=DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=refuse_unknown_query_parameters,
+        middleware=[TokenAuthentication(secret_key=settings.secret_key)],
+        state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="DTC genetic-testing registry",
             version=__version__,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -67,9 +68,75 @@ def _seed(settings: Settings) -> Callable[[], Awaitable[int]]:
             )
         else:
             print(f"seed: catalogue: all {len(report.unchanged)} editions already present; nothing changed")
+        if settings.is_production:
+            print("seed: demo data skipped (REGISTRY_ENV=production)")
+            return 0
+        from registry.demo import load_demo
+
+        said = await load_demo(settings.seeds_dir)
+        for line in said:
+            print(f"seed: demo: {line}")
+        if not said:
+            print("seed: demo: already present; nothing changed")
         return 0
 
     return run
+
+
+def _users_create(args: argparse.Namespace) -> Callable[[], Awaitable[int]]:
+    async def run() -> int:
+        import getpass
+
+        from registry.accounts.model import Role
+        from registry.accounts.service import create_user
+
+        password = os.environ.get("REGISTRY_NEW_USER_PASSWORD") or getpass.getpass("password for the new user: ")
+        try:
+            user_id = await create_user(args.email, args.name, Role(args.role), password)
+        except ValueError as exc:
+            print(f"users: refused: {exc}", file=sys.stderr)
+            return 1
+        print(f"users: created {args.role} {args.email} (id {user_id})")
+        return 0
+
+    return run
+
+
+def _certificates_import(path: Path) -> Callable[[], Awaitable[int]]:
+    async def run() -> int:
+        import tomllib
+
+        from registry.certification.service import import_history
+        from registry.http.problems import ProblemError
+
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            print(f"import: cannot read {path}: {exc}", file=sys.stderr)
+            return 1
+        try:
+            recorded = await import_history(document)
+        except ProblemError as exc:
+            print(f"import: refused, nothing was written: {exc.detail_en}", file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error.field}: {error.reason}", file=sys.stderr)
+            return 1
+        print(f"import: recorded {len(recorded)} certificate(s)" + (f": {', '.join(recorded)}" if recorded else ""))
+        return 0
+
+    return run
+
+
+async def _audit_verify() -> int:
+    from registry.audit.service import verify
+
+    report = await verify()
+    if report.intact:
+        print(f"audit: intact: {report.events} event(s), head {report.head_hash[:16]}...")
+        return 0
+    broken = report.first_break
+    print(f"audit: BROKEN at event {broken.seq}: {broken.reason_en}", file=sys.stderr)
+    return 1
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -131,7 +198,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply pending migrations")
     db_sub.add_parser("create", help="create the PostgreSQL database DATABASE_URL names, if missing")
 
-    sub.add_parser("seed", help="import rules/ and seeds/ (idempotent)")
+    sub.add_parser("seed", help="import rules/ and seeds/ (idempotent; demo data only outside production)")
+
+    users = sub.add_parser("users", help="accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser(
+        "create", help="create a staff account (password asked, or REGISTRY_NEW_USER_PASSWORD)"
+    )
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--role", required=True, choices=["reviewer", "regulator"])
+
+    certificates = sub.add_parser("certificates", help="certificates")
+    certificates_sub = certificates.add_subparsers(dest="certificates_command", required=True)
+    imp = certificates_sub.add_parser("import", help="record certifications granted before the registry (TOML file)")
+    imp.add_argument("file", type=Path)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain; exit 1 and name the first broken event")
 
     catalog = sub.add_parser("catalog", help="the permitted-item list")
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -157,6 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         return _with_database(settings, _seed(settings))
     if args.command == "catalog":
         return cmd_validate(args, settings)
+    if args.command == "users":
+        return _with_database(settings, _users_create(args))
+    if args.command == "certificates":
+        return _with_database(settings, _certificates_import(args.file))
+    if args.command == "audit":
+        return _with_database(settings, _audit_verify)
     return 2  # unreachable: argparse requires a command
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///./var/registry.sqlite3"
+# Good enough on a developer's machine, refused in production (see `production_problems`).
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 
 
 class SettingsError(ValueError):
@@ -24,6 +26,8 @@ class Settings:
     seeds_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "seeds")
     db_pool_max: int = 10
     log_level: str = "INFO"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    token_ttl_minutes: int = 480
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,4 +68,15 @@ class Settings:
             seeds_dir=Path(env.get("REGISTRY_SEEDS_DIR") or PROJECT_ROOT / "seeds"),
             db_pool_max=number("REGISTRY_DB_POOL_MAX", 10),
             log_level=env.get("REGISTRY_LOG_LEVEL", "INFO").upper(),
+            secret_key=env.get("REGISTRY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
+            token_ttl_minutes=number("REGISTRY_TOKEN_TTL_MINUTES", 480),
         )
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (checked at start-up in production mode)."""
+        problems = []
+        if self.secret_key == DEVELOPMENT_SECRET_KEY:
+            problems.append("REGISTRY_SECRET_KEY is not set (the development default is refused)")
+        elif len(self.secret_key) < 32:
+            problems.append("REGISTRY_SECRET_KEY must be at least 32 characters")
+        return problems

@@ -6,12 +6,15 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, get
-from litestar.params import FromPath, QueryParameter
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from pydantic import BaseModel, ConfigDict, Field
 
+from registry.catalog import service as catalogue_service
 from registry.catalog import urls
 from registry.catalog.model import Catalogue, Edition, EditionDiff, EntryFile, diff_editions, entry_changes
 from registry.catalog.service import published_catalogue
+from registry.http.auth import principal_of, regulator_only
 from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
 from registry.http.params import parse_date, today_in_korea
@@ -241,6 +244,31 @@ def _edition(catalogue: Catalogue, version: str, param: str | None = None) -> Ed
     return edition
 
 
+# --- drafts (regulator) ------------------------------------------------------------------------------
+
+
+class DraftInput(BaseModel):
+    """A new edition: a published base plus entries added, withdrawn or replaced."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: dt.date = Field(description="intended effective date; becomes the version id")
+    base: str | None = Field(default=None, description="published edition to start from (default: the newest)")
+    title_ko: str | None = None
+    title_en: str | None = None
+    legal_basis_ko: str | None = None
+    legal_basis_en: str | None = None
+    announced_total: int | None = Field(default=None, ge=0)
+    notes: str | None = None
+    add: list[EntryFile] = Field(default_factory=list)
+    withdraw: list[str] = Field(default_factory=list)
+    replace: list[EntryFile] = Field(default_factory=list)
+
+
+class PublishInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    effective_from: dt.date | None = Field(default=None, description="default: the draft's date; never in the past")
+
+
 # --- controller ----------------------------------------------------------------------------------------
 
 AsOf = Annotated[
@@ -325,3 +353,61 @@ class CatalogueController(Controller):
                 f"'{code}' 코드의 검사항목은 어느 판에도 없습니다.",
             )
         return history
+
+    # --- drafts: regulator only ---
+
+    @post(
+        urls.VERSIONS,
+        guards=[regulator_only],
+        operation_id="draftCatalogueVersion",
+        status_code=201,
+        summary="Draft a new edition",
+    )
+    async def create(self, request: Request, data: JSONBody[DraftInput]) -> dict:
+        texts = {
+            k: v
+            for k, v in data.model_dump(
+                include={"title_ko", "title_en", "legal_basis_ko", "legal_basis_en", "announced_total", "notes"}
+            ).items()
+            if v is not None
+        }
+        changes = {
+            "add": [e.model_dump(mode="json") for e in data.add],
+            "withdraw": [c.upper() for c in data.withdraw],
+            "replace": [e.model_dump(mode="json") for e in data.replace],
+        }
+        try:
+            return await catalogue_service.create_draft(
+                principal_of(request),
+                version=data.version.isoformat(),
+                base_version=data.base,
+                changes=changes,
+                texts=texts,
+            )
+        except ValueError as exc:
+            raise ProblemError(422, "INVALID_BODY", str(exc), f"초안 변경 내용이 올바르지 않습니다: {exc}") from None
+
+    @get(f"{urls.BASE}/drafts", guards=[regulator_only], operation_id="listCatalogueDrafts")
+    async def drafts(self) -> dict:
+        return {"data": await catalogue_service.list_drafts()}
+
+    @get(f"{urls.BASE}/drafts/{{version:str}}", guards=[regulator_only], operation_id="getCatalogueDraft")
+    async def draft(self, version: FromPath[str]) -> dict:
+        draft = await catalogue_service.get_draft(version)
+        if draft is None:
+            raise version_not_found(version)
+        return draft
+
+    @post(
+        f"{urls.VERSIONS}/{{version:str}}/publish",
+        guards=[regulator_only],
+        operation_id="publishCatalogueVersion",
+        status_code=200,
+    )
+    async def publish(
+        self, request: Request, version: FromPath[str], data: JSONBody[PublishInput | None] = None
+    ) -> dict:
+        report = await catalogue_service.publish_draft(
+            principal_of(request), version, effective_from=data.effective_from if data else None, today=today_in_korea()
+        )
+        return {"published": report.imported[0]}

@@ -11,12 +11,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from registry.findings import Finding, finding
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -161,6 +163,10 @@ class Edition:
     content: EditionFile
     effective_until: dt.date | None
     published_at: dt.datetime | None = None
+    by_code: dict[str, EntryFile] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_code.update({e.code: e for e in self.content.items})
 
     @property
     def version(self) -> str:
@@ -171,10 +177,10 @@ class Edition:
         return self.content.effective_from
 
     def entry(self, code: str) -> EntryFile | None:
-        return self.entries_by_code().get(code)
+        return self.by_code.get(code)
 
     def entries_by_code(self) -> dict[str, EntryFile]:
-        return {e.code: e for e in self.content.items}
+        return self.by_code
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_until is None or day <= self.effective_until)
@@ -211,6 +217,7 @@ class Catalogue:
             for i, e in enumerate(ordered)
         )
         self._by_version = {e.version: e for e in self.editions}
+        self._known_codes = frozenset(e.code for edition in self.editions for e in edition.content.items)
 
     def __len__(self) -> int:
         return len(self.editions)
@@ -243,8 +250,42 @@ class Catalogue:
                 history.append((edition, entry))
         return history
 
-    def known_codes(self) -> set[str]:
-        return {e.code for edition in self.editions for e in edition.content.items}
+    def known_codes(self) -> frozenset[str]:
+        return self._known_codes
+
+    def permission_finding(self, code: str, day: dt.date) -> Finding | None:
+        """Whether the permitted list allows `code` on `day` (steps 1-2 of judging an item, DESIGN §3):
+        None when it does, else the finding that says why not."""
+        if code not in self._known_codes:
+            return finding("UNKNOWN_ITEM", code)
+        in_force = self.in_force(day)
+        entry = in_force.entry(code) if in_force else None
+        if entry is None or entry.status is EntryStatus.withdrawn:
+            last_listing = next(
+                (e for e in reversed(self.editions) if e.effective_from <= day and e.entry(code) is not None), None
+            )
+            if last_listing is not None and last_listing.by_code[code].status is EntryStatus.withdrawn:
+                return finding("ITEM_WITHDRAWN", code, withdrawn_in=last_listing.version)
+            later = next(
+                (
+                    e
+                    for e in self.editions
+                    if e.effective_from > day
+                    and code in e.by_code
+                    and e.by_code[code].status is not EntryStatus.withdrawn
+                ),
+                None,
+            )
+            return finding(
+                "ITEM_NOT_YET_PERMITTED",
+                code,
+                as_of=day,
+                edition=in_force.version if in_force else "none",
+                first_listed=later.effective_from if later else "?",
+            )
+        if entry.status is EntryStatus.temporary and entry.temporary_until is not None and day > entry.temporary_until:
+            return finding("TEMPORARY_PERMISSION_EXPIRED", code, until=entry.temporary_until)
+        return None
 
 
 # --- differences between two editions ----------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue, CatalogueProblem, EditionFile, EntryFile
-from registry.catalog.tables import CatalogueEdition, CatalogueEntry, CatalogueItem
+from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
 from registry.db.engine import describe, read_transaction, write_transaction
 
 PUBLISHED = "published"
@@ -71,8 +71,21 @@ async def import_catalogue(catalog_dir: Path) -> ImportReport:
         codes = {entry.code for _, e in new for entry in e.items}
         item_ids = await _ensure_items(codes)
         now = _utcnow()
+        from registry.audit.service import SYSTEM, record
+
         for _, edition in sorted(new, key=lambda pair: pair[1].effective_from):
             await _insert_edition(edition, item_ids, published_at=now)
+            await record(
+                SYSTEM,
+                "catalogue.edition_imported",
+                "catalogue_edition",
+                edition.version,
+                after={
+                    "effective_from": edition.effective_from,
+                    "items": len(edition.items),
+                    "hash": edition.content_hash(),
+                },
+            )
             report.imported.append(edition.version)
     return report
 
@@ -213,3 +226,202 @@ async def _load_catalogue() -> Catalogue:
         )
         published_at[row["version"]] = row["published_at"]
     return Catalogue(contents, published_at)
+
+
+# --- drafts and publication --------------------------------------------------------------------------
+
+
+def _conflict(en: str, ko: str, code: str = "CONFLICT", **extra) -> Exception:
+    from registry.http.problems import ProblemError
+
+    return ProblemError(409, code, en, ko, extra=extra)
+
+
+async def open_draft() -> dict | None:
+    return await CatalogueDraft.select().where(CatalogueDraft.state == "open").order_by(CatalogueDraft.id).first()
+
+
+async def create_draft(
+    actor, *, version: str, base_version: str | None, changes: dict | None = None, texts: dict | None = None
+) -> dict:
+    """A draft edition: a copy of a published edition (the newest by default) with changes applied.
+    Runs inside the caller's write transaction or its own."""
+    from registry.audit.service import record
+
+    async with write_transaction():
+        catalogue = await published_catalogue()
+        base = catalogue.get(base_version) if base_version else (catalogue.editions[-1] if catalogue.editions else None)
+        if base is None:
+            raise _conflict(
+                f"There is no published edition '{base_version}' to start the draft from.",
+                f"초안의 기준이 될 판 '{base_version}'이(가) 없습니다.",
+                "VERSION_NOT_FOUND",
+            )
+        if await CatalogueDraft.exists().where(CatalogueDraft.version == version) or catalogue.get(version):
+            raise _conflict(
+                f"An edition or draft called '{version}' exists.", f"'{version}' 판 또는 초안이 이미 있습니다."
+            )
+        content = base.content.model_dump(mode="json")
+        content.update({"version": version, "effective_from": version, **(texts or {})})
+        content = apply_changes(content, changes or {})
+        now = _utcnow()
+        draft_id = (
+            await CatalogueDraft.insert(
+                CatalogueDraft(
+                    version=version,
+                    base_version=base.version,
+                    content=json.dumps(content, ensure_ascii=False),
+                    created_by=actor.label,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).returning(CatalogueDraft.id)
+        )[0]["id"]
+        await record(
+            actor,
+            "catalogue.draft_created",
+            "catalogue_draft",
+            version,
+            after={"base": base.version, **(changes or {})},
+        )
+    return {"id": draft_id, "version": version, "base_version": base.version, "content": content}
+
+
+def apply_changes(content: dict, changes: dict) -> dict:
+    """Add entries, withdraw codes, replace entries: the three ways a new edition differs from its base."""
+    items = {i["code"]: i for i in content["items"]}
+    for code in changes.get("withdraw", []):
+        if code not in items:
+            raise ValueError(f"withdraw: {code} is not in the base edition")
+        entry = items[code]
+        for key in ("temporary_until", "open_to_reported", "open_to_reported_until"):
+            entry.pop(key, None)
+        entry["status"] = "withdrawn"
+    for entry in changes.get("add", []):
+        if entry["code"] in items and items[entry["code"]]["status"] != "withdrawn":
+            raise ValueError(f"add: {entry['code']} is already listed")
+        items[entry["code"]] = entry
+    for entry in changes.get("replace", []):
+        if entry["code"] not in items:
+            raise ValueError(f"replace: {entry['code']} is not in the base edition")
+        items[entry["code"]] = entry
+    content["items"] = list(items.values())
+    return content
+
+
+async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
+    """Put an approved new item into the open draft (creating one for the next day when none is open).
+    Returns the draft's version."""
+    from registry.audit.service import record
+
+    async with write_transaction():
+        draft = await open_draft()
+        if draft is None:
+            version = (day + dt.timedelta(days=1)).isoformat()
+            await create_draft(
+                actor,
+                version=version,
+                base_version=None,
+                texts={"notes": "Draft opened by the approval of a proposed item."},
+            )
+            draft = await open_draft()
+        content = json.loads(draft["content"])
+        content = apply_changes(content, {"add": [entry.model_dump(mode="json")]})
+        await CatalogueDraft.update(
+            {
+                CatalogueDraft.content: json.dumps(content, ensure_ascii=False),
+                CatalogueDraft.updated_at: _utcnow(),
+                CatalogueDraft.revision: CatalogueDraft.revision + 1,
+            }
+        ).where(CatalogueDraft.id == draft["id"])
+        await record(
+            actor,
+            "catalogue.draft_item_added",
+            "catalogue_draft",
+            draft["version"],
+            after=entry.model_dump(mode="json"),
+        )
+    return draft["version"]
+
+
+async def publish_draft(actor, version: str, *, effective_from: dt.date | None, today: dt.date) -> ImportReport:
+    """Publish a draft: it is checked like a reviewed file (schema, and against every published
+    edition), then inserted exactly as an imported edition is. Never retroactive."""
+    from registry.audit.service import record
+    from registry.catalog.model import check_edition, check_sequence
+    from registry.http.problems import FieldError, ProblemError
+
+    async with write_transaction():
+        draft = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
+        if draft is None or draft["state"] != "open":
+            raise ProblemError(
+                404, "VERSION_NOT_FOUND", f"No open draft is called '{version}'.", f"'{version}' 초안이 없습니다."
+            )
+        content = json.loads(draft["content"])
+        day = effective_from or dt.date.fromisoformat(content["effective_from"])
+        if day < today:
+            raise ProblemError(
+                422,
+                "INVALID_BODY",
+                f"An edition cannot take effect in the past ({day}); answers for past dates must not change.",
+                f"과거 날짜({day})에 시행되는 판은 공표할 수 없습니다. 지난 날짜의 판단이 바뀌면 안 됩니다.",
+                errors=[FieldError("effective_from", "before today", "body")],
+            )
+        content.update({"version": day.isoformat(), "effective_from": day.isoformat()})
+        content.setdefault("announced_on", today.isoformat())
+        if content.get("announced_total") is not None:
+            listed = sum(1 for i in content["items"] if i["status"] != "withdrawn")
+            content["announced_total"] = max(content["announced_total"], listed)
+        try:
+            edition = EditionFile.model_validate(content)
+        except Exception as exc:
+            from registry.http.problems import invalid_body
+
+            raise invalid_body(exc, "draft") from None
+        catalogue = await published_catalogue()
+        named = [(e.version, e.content) for e in catalogue.editions] + [(edition.version, edition)]
+        problems = check_edition(edition.version, edition) + check_sequence(named)
+        problems = [p for p in problems if p.where != "version" or "file name" not in p.reason]
+        if problems:
+            raise ProblemError(
+                422,
+                "INVALID_BODY",
+                "The draft cannot be published: " + "; ".join(str(p) for p in problems),
+                "초안을 공표할 수 없습니다: " + "; ".join(str(p) for p in problems),
+                errors=[FieldError(p.where, p.reason, "draft") for p in problems],
+            )
+        codes = {e.code for e in edition.items}
+        item_ids = await _ensure_items(codes)
+        await _insert_edition(edition, item_ids, published_at=_utcnow())
+        await CatalogueDraft.update({CatalogueDraft.state: "published", CatalogueDraft.updated_at: _utcnow()}).where(
+            CatalogueDraft.id == draft["id"]
+        )
+        await record(
+            actor,
+            "catalogue.edition_published",
+            "catalogue_edition",
+            edition.version,
+            after={"draft": version, "effective_from": edition.effective_from, "items": len(edition.items)},
+        )
+    return ImportReport(imported=[edition.version])
+
+
+def _draft_body(row: dict) -> dict:
+    return {
+        "version": row["version"],
+        "base_version": row["base_version"],
+        "state": row["state"],
+        "created_by": row["created_by"],
+        "revision": row["revision"],
+        "content": json.loads(row["content"]),
+    }
+
+
+async def list_drafts() -> list[dict]:
+    rows = await CatalogueDraft.select().where(CatalogueDraft.state == "open").order_by(CatalogueDraft.id)
+    return [_draft_body(r) for r in rows]
+
+
+async def get_draft(version: str) -> dict | None:
+    row = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
+    return _draft_body(row) if row else None

@@ -53,3 +53,17 @@ class CatalogueEntry(Table, tablename="catalogue_entry"):
     minors = Varchar(length=16, null=False)
     confidence = Varchar(length=1, null=False)
     notes = Text(null=False, default="")
+
+
+class CatalogueDraft(Table, tablename="catalogue_draft"):
+    """An edition being prepared. Drafts change; on publication the content becomes an ordinary
+    published edition (through the same insert as the reviewed files) and the draft is closed."""
+
+    version = Varchar(length=32, unique=True, null=False)  # the intended effective date
+    base_version = Varchar(length=32, null=False)
+    content = Text(null=False)  # JSON of an EditionFile
+    state = Varchar(length=16, null=False, default="open")  # open | published
+    created_by = Varchar(length=200, null=False)
+    created_at = Timestamptz(null=False)
+    updated_at = Timestamptz(null=False)
+    revision = Integer(null=False, default=1)

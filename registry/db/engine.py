@@ -88,6 +88,9 @@ async def write_transaction() -> AsyncIterator[None]:
     concurrent writers queue instead of failing with 'database is locked'. PostgreSQL: a plain
     transaction."""
     engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        yield  # already inside the caller's write transaction: its commit covers this work
+        return
     if isinstance(engine, SQLiteEngine):
         lock = _sqlite_write_locks.setdefault(id(engine), asyncio.Lock())
         async with lock, engine.transaction(transaction_type=TransactionType.immediate):
@@ -101,5 +104,19 @@ async def write_transaction() -> AsyncIterator[None]:
 async def read_transaction() -> AsyncIterator[None]:
     """Reads that belong together share one connection (on SQLite Piccolo opens one per query otherwise)."""
     engine = current_engine()
+    if engine.current_transaction.get() is not None:
+        yield
+        return
     async with engine.transaction():
         yield
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique index refused a row (asyncpg and sqlite3 spell it differently)."""
+    import sqlite3
+
+    import asyncpg
+
+    return isinstance(exc, asyncpg.exceptions.UniqueViolationError) or (
+        isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc).upper()
+    )

@@ -4,9 +4,38 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from registry.catalog.tables import CatalogueEdition, CatalogueEntry, CatalogueItem
+from registry.accounts.tables import AccessToken, User
+from registry.audit.tables import AuditEvent, AuditHead
+from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
+from registry.certification.tables import (
+    Application,
+    ApplicationItem,
+    Certificate,
+    CertificateEvent,
+    CertificateItem,
+    Evaluation,
+    Provider,
+)
+from registry.http.tables import IdempotentResponse
 
-TABLES = [CatalogueItem, CatalogueEdition, CatalogueEntry]
+TABLES = [
+    CatalogueItem,
+    CatalogueEdition,
+    CatalogueEntry,
+    CatalogueDraft,
+    AuditEvent,
+    AuditHead,
+    Provider,
+    User,
+    AccessToken,
+    Application,
+    ApplicationItem,
+    Evaluation,
+    Certificate,
+    CertificateItem,
+    CertificateEvent,
+    IdempotentResponse,
+]
 
 APP_CONFIG = AppConfig(
     app_name="registry",

@@ -41,6 +41,7 @@ class ProblemError(Exception):
     detail_ko: str
     errors: list[FieldError] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail_en}"
@@ -56,6 +57,18 @@ TITLES: dict[str, tuple[str, str]] = {
     "ITEM_NOT_FOUND": ("Item not found", "검사항목을 찾을 수 없음"),
     "NO_EDITION_IN_FORCE": ("No edition in force", "시행 중인 판 없음"),
     "INTERNAL_ERROR": ("Internal error", "내부 오류"),
+    "INVALID_BODY": ("Invalid request body", "잘못된 요청 본문"),
+    "AUTHENTICATION_REQUIRED": ("Authentication required", "로그인 필요"),
+    "INVALID_TOKEN": ("Invalid or expired token", "유효하지 않거나 만료된 토큰"),
+    "INVALID_CREDENTIALS": ("Wrong e-mail or password", "전자우편 또는 비밀번호 오류"),
+    "ROLE_NOT_ALLOWED": ("Not allowed for this role", "권한 없음"),
+    "CONFLICT": ("Conflict", "충돌"),
+    "ILLEGAL_TRANSITION": ("Not possible in the current state", "현재 상태에서 할 수 없는 처리"),
+    "PRECONDITION_REQUIRED": ("If-Match required", "If-Match 필요"),
+    "PRECONDITION_FAILED": ("Changed meanwhile", "다른 변경이 먼저 반영됨"),
+    "SUBMISSION_REJECTED": ("Application cannot be submitted", "신청서를 제출할 수 없음"),
+    "DECIDER_IS_EVALUATOR": ("Evaluator cannot decide", "평가자는 결정할 수 없음"),
+    "IDEMPOTENCY_KEY_REUSED": ("Idempotency key reused", "멱등 키 재사용"),
     "HTTP_ERROR": ("Request failed", "요청 실패"),
 }
 
@@ -89,7 +102,7 @@ def problem_response(request: Request, exc: ProblemError) -> Response:
         errors=[e.as_dict() for e in exc.errors],
         **exc.extra,
     )
-    return _respond(body, exc.status)
+    return _respond(body, exc.status, exc.headers or None)
 
 
 def validation_response(request: Request, exc: ValidationException) -> Response:
@@ -108,17 +121,20 @@ def validation_response(request: Request, exc: ValidationException) -> Response:
     missing = _MISSING.match(str(exc.detail))
     if missing:
         errors.append(FieldError(missing["name"], "required", missing["source"]))
+    status, code = 400, "INVALID_PARAMETER"
+    if errors and all(e.location == "body" for e in errors):
+        status, code = 422, "INVALID_BODY"
     names = ", ".join(f"'{e.field}'" for e in errors if e.field) or "the request"
     reasons = "; ".join(f"{e.field}: {e.reason}" for e in errors if e.field)
     body = _body(
         request,
-        400,
-        "INVALID_PARAMETER",
+        status,
+        code,
         f"Invalid or missing value for {names}" + (f" ({reasons})." if reasons else "."),
         f"{names} 값이 없거나 올바르지 않습니다.",
         errors=[e.as_dict() for e in errors],
     )
-    return _respond(body, 400)
+    return _respond(body, status)
 
 
 def http_response(request: Request, exc: HTTPException) -> Response:
@@ -164,3 +180,19 @@ EXCEPTION_HANDLERS = {
 }
 
 __all__ = ["EXCEPTION_HANDLERS", "FieldError", "MediaType", "ProblemError"]
+
+
+def invalid_body(exc: Exception, prefix: str = "") -> ProblemError:
+    """A pydantic ValidationError raised below a handler, as a 422 naming each field."""
+    errors = []
+    for err in getattr(exc, "errors", lambda: [])():
+        path = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+        errors.append(FieldError(path or "(body)", err["msg"].removeprefix("Value error, "), "body"))
+    names = ", ".join(f"'{e.field}'" for e in errors) or "the body"
+    return ProblemError(
+        422,
+        "INVALID_BODY",
+        f"Invalid value for {names}: " + "; ".join(f"{e.field}: {e.reason}" for e in errors),
+        f"{names} 값이 올바르지 않습니다.",
+        errors=errors,
+    )

@@ -1,0 +1,90 @@
+"""Sign-up, sign-in and who-am-I."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody, QueryParameter
+
+from registry.accounts.model import RegistrationInput, TokenRequest
+from registry.accounts.service import issue_token, register_provider, revoke_token
+from registry.http.auth import principal_of, signed_in
+
+DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
+
+
+class RegistrationOut(msgspec.Struct):
+    provider_id: int | None
+    user_id: int | None
+    status: str
+    dry_run: bool
+    message_en: str
+    message_ko: str
+
+
+class TokenOut(msgspec.Struct):
+    access_token: str
+    token_type: str
+    expires_at: dt.datetime
+    role: str
+    provider_id: int | None
+
+
+class MeOut(msgspec.Struct):
+    user_id: int
+    email: str
+    display_name: str
+    role: str
+    provider_id: int | None
+
+
+class AccountsController(Controller):
+    tags = ("accounts",)
+
+    @post("/api/v1/providers/register", operation_id="registerProvider", status_code=201,
+          summary="A new provider organisation and its first user (starts unverified)")  # fmt: skip
+    async def register(self, data: JSONBody[RegistrationInput], dry_run: DryRun = False) -> RegistrationOut:
+        result = await register_provider(data, dry_run=dry_run)
+        return RegistrationOut(
+            provider_id=result.provider_id,
+            user_id=result.user_id,
+            status=result.status,
+            dry_run=result.dry_run,
+            message_en="Registered. A regulator must verify the organisation before it can submit applications.",
+            message_ko="등록되었습니다. 규제기관이 기관을 확인한 뒤에 신청서를 제출할 수 있습니다.",
+        )
+
+    @post(
+        "/api/v1/auth/token",
+        operation_id="issueToken",
+        status_code=200,
+        summary="E-mail and password for a bearer token",
+    )
+    async def token(self, data: JSONBody[TokenRequest], state: State) -> TokenOut:
+        settings = state.settings
+        issued = await issue_token(
+            data.email, data.password, secret_key=settings.secret_key, ttl_minutes=settings.token_ttl_minutes
+        )
+        p = issued.principal
+        return TokenOut(issued.token, "bearer", issued.expires_at, p.role.value, p.provider_id)
+
+    @post(
+        "/api/v1/auth/logout",
+        operation_id="revokeToken",
+        status_code=204,
+        guards=[signed_in],
+        summary="Revoke this token",
+    )
+    async def logout(self, request: Request, state: State) -> None:
+        token = request.headers.get("authorization", "").partition(" ")[2].strip()
+        await revoke_token(token, state.settings.secret_key)
+
+    @get("/api/v1/auth/me", operation_id="whoAmI", guards=[signed_in], summary="The signed-in user")
+    async def me(self, request: Request) -> MeOut:
+        p = principal_of(request)
+        assert p is not None  # the guard ensures it
+        return MeOut(p.user_id, p.email, p.display_name, p.role.value, p.provider_id)

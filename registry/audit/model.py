@@ -1,0 +1,91 @@
+"""How an audit event is hashed and how a chain is checked: pure functions, no storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value: sorted keys, no spaces, ISO dates; the hash depends on it."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"cannot put {type(value).__name__} in an audit event")
+
+
+def event_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(dict(fields))).encode()).hexdigest()
+
+
+# The stored fields an event's hash covers (everything but its own id and hash).
+HASHED_FIELDS = ("seq", "occurred_at", "actor_id", "actor", "action", "entity_type", "entity_id", "before", "after")
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int | None
+    reason_en: str
+    reason_ko: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    head_hash: str
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | None) -> ChainReport:
+    """Walk events in sequence order; report the first one whose link or content does not hold.
+
+    `head` is the stored (last_seq, last_hash) pair updated with every append: it catches the deletion
+    of the newest events, which no link inside the chain can show.
+    """
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    for row in rows:
+        count += 1
+        seq = row["seq"]
+        if seq != expected_seq:
+            return ChainReport(count, prev_hash, ChainBreak(
+                expected_seq,
+                f"event {expected_seq} is missing (the next stored event is {seq}): rows were deleted",
+                f"{expected_seq}번 이벤트가 없습니다(다음 이벤트 {seq}). 기록이 삭제되었습니다.",
+            ))  # fmt: skip
+        if row["prev_hash"] != prev_hash:
+            return ChainReport(count, prev_hash, ChainBreak(
+                seq, f"event {seq} does not link to event {seq - 1}: rows were deleted or replaced",
+                f"{seq}번 이벤트가 {seq - 1}번 이벤트와 이어지지 않습니다. 기록이 삭제되거나 바뀌었습니다.",
+            ))  # fmt: skip
+        recomputed = event_hash(prev_hash, {f: row[f] for f in HASHED_FIELDS})
+        if recomputed != row["hash"]:
+            return ChainReport(count, prev_hash, ChainBreak(
+                seq, f"event {seq} was changed after it was written (its hash no longer matches its content)",
+                f"{seq}번 이벤트가 기록 후 변경되었습니다(내용과 해시가 일치하지 않음).",
+            ))  # fmt: skip
+        prev_hash, expected_seq = row["hash"], seq + 1
+    last_seq = expected_seq - 1
+    if head is not None and (head["last_seq"] != last_seq or head["last_hash"] != prev_hash):
+        return ChainReport(count, prev_hash, ChainBreak(
+            last_seq + 1 if head["last_seq"] > last_seq else head["last_seq"],
+            f"the log ends at event {last_seq} but the registry recorded {head['last_seq']} events: "
+            "the newest events were deleted or altered",
+            f"기록은 {last_seq}번에서 끝나지만 등록부에는 {head['last_seq']}건이 기록되어 있습니다. "
+            "최근 이벤트가 삭제되거나 변경되었습니다.",
+        ))  # fmt: skip
+    return ChainReport(count, prev_hash, None)

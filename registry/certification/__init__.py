@@ -1,0 +1,1 @@
+"""Providers, applications, review and decisions, certificates."""

@@ -1,0 +1,464 @@
+"""The certification domain: application states, what an application must contain, evaluation areas,
+certificate numbers, and a certificate's standing on any date. Pure code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from registry.catalog.model import ITEM_CODE_PATTERN, RSID, Catalogue, Category, Tier, is_gene_symbol
+from registry.findings import Finding, finding
+
+VALIDITY_YEARS = 3  # Art. 49-2(3)
+RENEWAL_WINDOW_DAYS = 180  # renewal may be filed from 180 days before expiry until the last valid day
+
+
+class ApplicationKind(StrEnum):
+    initial = "initial"
+    change = "change"  # add items to a live certificate (변경인증)
+    renewal = "renewal"  # re-certification (재인증)
+
+
+class ApplicationState(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    info_requested = "info_requested"
+    decided = "decided"
+    withdrawn = "withdrawn"
+
+
+class Action(StrEnum):
+    submit = "submit"
+    start_review = "start_review"
+    request_info = "request_info"
+    evaluate = "evaluate"
+    decide = "decide"
+    withdraw = "withdraw"
+    edit = "edit"
+
+
+# Which action may happen in which state, and where it leads (DESIGN §3).
+TRANSITIONS: dict[tuple[ApplicationState, Action], ApplicationState] = {
+    (ApplicationState.draft, Action.edit): ApplicationState.draft,
+    (ApplicationState.info_requested, Action.edit): ApplicationState.info_requested,
+    (ApplicationState.draft, Action.submit): ApplicationState.submitted,
+    (ApplicationState.info_requested, Action.submit): ApplicationState.submitted,
+    (ApplicationState.submitted, Action.start_review): ApplicationState.under_review,
+    (ApplicationState.under_review, Action.request_info): ApplicationState.info_requested,
+    (ApplicationState.under_review, Action.evaluate): ApplicationState.under_review,
+    (ApplicationState.under_review, Action.decide): ApplicationState.decided,
+    **{
+        (state, Action.withdraw): ApplicationState.withdrawn
+        for state in (
+            ApplicationState.draft,
+            ApplicationState.submitted,
+            ApplicationState.under_review,
+            ApplicationState.info_requested,
+        )
+    },
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, state: ApplicationState, action: Action):
+        self.state, self.action = state, action
+        allowed = sorted(a.value for (s, a) in TRANSITIONS if s is state)
+        self.allowed = allowed
+        super().__init__(f"cannot {action.value} an application that is {state.value}")
+
+
+def next_state(state: ApplicationState, action: Action) -> ApplicationState:
+    try:
+        return TRANSITIONS[(state, action)]
+    except KeyError:
+        raise IllegalTransition(state, action) from None
+
+
+# --- what an application contains ---------------------------------------------------------------------
+
+PMID = re.compile(r"^PMID:\s?[1-9][0-9]{0,8}$")
+DOI = re.compile(r"^(doi:)?10\.[0-9]{4,9}/\S+$", re.IGNORECASE)
+
+
+def is_reference(value: str) -> bool:
+    """A paper the reviewer can look up: a PubMed id (PMID:12345) or a DOI (10.xxxx/...)."""
+    return bool(PMID.match(value) or DOI.match(value))
+
+
+Marker = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    marker: Marker
+    references: list[Annotated[str, StringConstraints(strip_whitespace=True)]] = Field(max_length=50)
+
+    @field_validator("references")
+    @classmethod
+    def _looks_up(cls, refs: list[str]) -> list[str]:
+        bad = [r for r in refs if not is_reference(r)]
+        if bad:
+            raise ValueError(f"not a PMID (PMID:12345) or DOI (10.xxxx/...): {', '.join(bad)}")
+        if len(set(refs)) != len(refs):
+            raise ValueError("a reference is listed twice")
+        return refs
+
+
+class Accuracy(BaseModel):
+    """Accuracy by external quality assessment (외부정도관리) or an equivalent comparison."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: Text200
+    samples: int = Field(ge=1, le=10_000_000)
+    concordance_percent: float = Field(ge=0, le=100)
+    sensitivity_percent: float | None = Field(default=None, ge=0, le=100)
+    specificity_percent: float | None = Field(default=None, ge=0, le=100)
+
+
+def _marker_kind_problem(markers: Iterable[str]) -> str | None:
+    bad = [m for m in markers if not (is_gene_symbol(m) or RSID.match(m))]
+    return f"not an HGNC-style gene symbol or rsID: {', '.join(bad)}" if bad else None
+
+
+class RequestedItem(BaseModel):
+    """A catalogue item the provider asks to be certified for, with its evidence."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=ITEM_CODE_PATTERN)]
+    genes: list[Marker] = Field(default_factory=list, max_length=500)
+    markers: list[Marker] = Field(default_factory=list, max_length=5000)
+    evidence: list[Evidence] = Field(default_factory=list, max_length=5000)
+    accuracy: Accuracy
+    validation_ref: Text200 | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> RequestedItem:
+        problem = _marker_kind_problem([*self.genes, *self.markers])
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class ProposedItem(RequestedItem):
+    """A new item, not yet on the permitted list (how the list grew from 70 to 190)."""
+
+    name_ko: Text200
+    name_en: Text200
+    category: Category
+    tier: Tier
+    rationale: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=5000)]
+
+
+class ApplicationContent(BaseModel):
+    """What a provider writes: create, and replace while a draft or answering an information request."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ApplicationKind
+    certificate_number: str | None = Field(default=None, description="the certificate a change or renewal is for")
+    items: list[RequestedItem] = Field(default_factory=list, max_length=500)
+    proposals: list[ProposedItem] = Field(default_factory=list, max_length=100)
+    note: Annotated[str, StringConstraints(max_length=5000)] = ""
+
+    @model_validator(mode="after")
+    def _shape(self) -> ApplicationContent:
+        if not self.items and not self.proposals:
+            raise ValueError("an application requests at least one item or proposes one")
+        codes = [i.code for i in self.items] + [p.code for p in self.proposals]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"each item once: {', '.join(twice)} appear(s) more than once")
+        if self.kind is ApplicationKind.initial and self.certificate_number:
+            raise ValueError("an initial application names no certificate")
+        if self.kind is not ApplicationKind.initial and not self.certificate_number:
+            raise ValueError(f"a {self.kind.value} application names the certificate it is for")
+        return self
+
+
+def evidence_findings(item: RequestedItem) -> list[Finding]:
+    """At least two papers per item-marker link, and evidence for every marker tested."""
+    found: list[Finding] = []
+    tested = [*item.genes, *item.markers]
+    if not tested:
+        found.append(finding("NO_MARKERS", item.code))
+    by_marker = {e.marker: e for e in item.evidence}
+    for marker in tested:
+        evidence = by_marker.get(marker)
+        if evidence is None:
+            found.append(finding("MARKER_WITHOUT_EVIDENCE", item.code, marker=marker))
+        elif len(evidence.references) < 2:
+            found.append(finding("EVIDENCE_INSUFFICIENT", item.code, marker=marker, count=len(evidence.references)))
+    return found
+
+
+def submission_findings(
+    content: ApplicationContent,
+    catalogue: Catalogue,
+    day: dt.date,
+    *,
+    certified_codes: set[str],
+    certificate_number: str | None,
+    codes_in_other_proposals: set[str],
+) -> list[Finding]:
+    """Everything that stops an application from being submitted on `day`, one finding per problem."""
+    found: list[Finding] = []
+    for item in content.items:
+        permission = catalogue.permission_finding(item.code, day)
+        if permission is not None:
+            found.append(permission)
+        if content.kind is ApplicationKind.change and item.code in certified_codes:
+            found.append(finding("ITEM_ALREADY_CERTIFIED", item.code, certificate=certificate_number))
+        found.extend(evidence_findings(item))
+    for proposal in content.proposals:
+        if proposal.code in catalogue.known_codes() or proposal.code in codes_in_other_proposals:
+            found.append(finding("PROPOSAL_CODE_TAKEN", proposal.code))
+        if proposal.tier is Tier.disease and not proposal.validation_ref:
+            found.append(finding("PROPOSAL_DIAGNOSIS_EXCLUDED", proposal.code))
+        found.extend(evidence_findings(proposal))
+    return found
+
+
+def proposal_prefix_problem(proposal: ProposedItem) -> str | None:
+    from registry.catalog.model import CATEGORY_PREFIX
+
+    prefix = CATEGORY_PREFIX[proposal.category]
+    if not proposal.code.startswith(prefix + "-"):
+        return f"the code of a {proposal.category.value} item starts with {prefix}-"
+    return None
+
+
+# --- review and decision ---------------------------------------------------------------------------------
+
+
+class EvaluationArea(StrEnum):
+    accuracy_proficiency = "accuracy_proficiency"
+    item_appropriateness_evidence = "item_appropriateness_evidence"
+    advertising_result_delivery = "advertising_result_delivery"
+    personal_information_protection = "personal_information_protection"
+    facilities_personnel_management = "facilities_personnel_management"
+
+
+class AreaScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=0, le=100)
+    remarks: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class EvaluationInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scores: dict[EvaluationArea, AreaScore]
+    recommendation: Literal["approve", "approve_in_part", "reject"]
+    remarks: Annotated[str, StringConstraints(max_length=10000)] = ""
+
+    @model_validator(mode="after")
+    def _every_area(self) -> EvaluationInput:
+        missing = sorted(a.value for a in EvaluationArea if a not in self.scores)
+        if missing:
+            raise ValueError(f"every evaluation area needs a score and remarks; missing: {', '.join(missing)}")
+        return self
+
+    @property
+    def total(self) -> int:
+        return round(sum(s.score for s in self.scores.values()) / len(self.scores))
+
+
+class InfoRequestInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10000)]
+
+
+class ItemDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
+    outcome: Literal["approved", "rejected"]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+
+    @model_validator(mode="after")
+    def _reason_for_rejection(self) -> ItemDecision:
+        if self.outcome == "rejected" and not self.reason:
+            raise ValueError(f"{self.code}: a rejection needs a reason")
+        return self
+
+
+class DecisionInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[ItemDecision] = Field(min_length=1)
+
+
+def decision_problems(requested: Sequence[str], decision: DecisionInput) -> list[str]:
+    """Every requested item decided exactly once, and nothing else."""
+    decided = [d.code for d in decision.items]
+    problems = []
+    missing = sorted(set(requested) - set(decided))
+    extra = sorted(set(decided) - set(requested))
+    twice = sorted({c for c in decided if decided.count(c) > 1})
+    if missing:
+        problems.append(f"not decided: {', '.join(missing)}")
+    if extra:
+        problems.append(f"not requested in this application: {', '.join(extra)}")
+    if twice:
+        problems.append(f"decided more than once: {', '.join(twice)}")
+    return problems
+
+
+def outcome_of(decision: DecisionInput) -> str:
+    approved = sum(1 for d in decision.items if d.outcome == "approved")
+    if approved == 0:
+        return "rejected"
+    return "approved" if approved == len(decision.items) else "partially_approved"
+
+
+# --- certificates ---------------------------------------------------------------------------------------
+
+
+class CertificateKind(StrEnum):
+    certification = "certification"  # Art. 49-2 certification, from 2022-12-30
+    pilot = "pilot"  # the 2020-2022 pilot certification (temporary)
+
+
+class EventKind(StrEnum):
+    issued = "issued"
+    items_added = "items_added"
+    renewed = "renewed"
+    suspended = "suspended"
+    reinstated = "reinstated"
+    revoked = "revoked"
+
+
+class Standing(StrEnum):
+    active = "active"
+    suspended = "suspended"
+    revoked = "revoked"
+    expired = "expired"
+    not_yet_valid = "not_yet_valid"
+
+
+# Art. 49-2(4): the grounds for revocation (and, by the ordinance, suspension).
+GROUNDS: dict[int, tuple[str, str]] = {
+    1: (
+        "obtained by falsehood or fraud (revocation mandatory)",
+        "거짓이나 부정한 방법으로 인증을 받은 경우(필요적 취소)",
+    ),
+    2: (
+        "facilities, staff or equipment no longer meet the criteria",
+        "시설·인력·장비 등이 인증 기준에 미달하게 된 경우",
+    ),
+    3: (
+        "DTC testing of items outside the certified items",
+        "인증받은 검사항목 외의 항목을 소비자 대상 직접 검사한 경우",
+    ),
+    4: (
+        "DTC testing that markedly misleads subjects (e.g. leaking personal data, distorting a test's utility)",
+        "개인정보 유출, 검사 유용성 왜곡 등 검사대상자를 현저히 오인하게 한 경우",
+    ),
+    5: ("other breaches of the ministerial ordinance", "그 밖에 보건복지부령으로 정하는 기준을 위반한 경우"),
+}
+
+
+class StatusChangeInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+    ground: int | None = Field(default=None, ge=1, le=5, description="Art. 49-2(4) ground 1-5")
+    effective_date: dt.date
+
+
+@dataclass(frozen=True)
+class CertificateEventView:
+    kind: EventKind
+    effective_date: dt.date
+    valid_until: dt.date | None = None
+    ground: int | None = None
+    reason: str = ""
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class StandingOnDate:
+    standing: Standing
+    since: dt.date
+    valid_from: dt.date
+    valid_until: dt.date
+    reason: str = ""
+    ground: int | None = None
+
+    @property
+    def certified(self) -> bool:
+        return self.standing is Standing.active
+
+
+def validity_end(start: dt.date, years: int = VALIDITY_YEARS) -> dt.date:
+    """Three years from the grant date: 2022-12-30 -> 2025-12-29 (the first cohort's dates)."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        anniversary = start.replace(year=start.year + years, day=28) + dt.timedelta(days=1)
+    return anniversary - dt.timedelta(days=1)
+
+
+def standing_on(events: Sequence[CertificateEventView], day: dt.date) -> StandingOnDate:
+    """A certificate's standing on `day`, from its events (issued first). Revocation is final; otherwise
+    a certificate past its validity (as extended by renewals on or before `day`) is expired."""
+    ordered = sorted(events, key=lambda e: (e.effective_date, e.seq))
+    issued = ordered[0]
+    if issued.kind is not EventKind.issued or issued.valid_until is None:
+        raise ValueError("a certificate's first event is its issue, with its validity")
+    valid_from, valid_until = issued.effective_date, issued.valid_until
+    if day < valid_from:
+        return StandingOnDate(Standing.not_yet_valid, valid_from, valid_from, valid_until)
+    standing, since, reason, ground = Standing.active, valid_from, "", None
+    for event in ordered[1:]:
+        if event.effective_date > day:
+            break
+        if event.kind is EventKind.renewed and event.valid_until is not None:
+            valid_until = max(valid_until, event.valid_until)
+        elif event.kind is EventKind.suspended and standing is Standing.active:
+            standing, since, reason, ground = Standing.suspended, event.effective_date, event.reason, event.ground
+        elif event.kind is EventKind.reinstated and standing is Standing.suspended:
+            standing, since, reason, ground = Standing.active, event.effective_date, event.reason, None
+        elif event.kind is EventKind.revoked:
+            return StandingOnDate(
+                Standing.revoked, event.effective_date, valid_from, valid_until, event.reason, event.ground
+            )
+    if day > valid_until:
+        return StandingOnDate(Standing.expired, valid_until + dt.timedelta(days=1), valid_from, valid_until)
+    return StandingOnDate(standing, since, valid_from, valid_until, reason, ground)
+
+
+def status_change_problem(action: EventKind, current: StandingOnDate, change: StatusChangeInput) -> str | None:
+    """Why a suspension, revocation or reinstatement cannot be recorded on its effective date."""
+    if action in (EventKind.suspended, EventKind.revoked) and change.ground is None:
+        return "a suspension or revocation names its ground under Art. 49-2(4) (1-5)"
+    if current.standing is Standing.revoked:
+        return "the certificate is revoked; revocation is final"
+    if current.standing is Standing.expired:
+        return "the certificate has expired on that date"
+    if current.standing is Standing.not_yet_valid:
+        return "the certificate is not yet valid on that date"
+    if action is EventKind.suspended and current.standing is Standing.suspended:
+        return "the certificate is already suspended on that date"
+    if action is EventKind.reinstated and current.standing is not Standing.suspended:
+        return "only a suspended certificate can be reinstated"
+    return None
+
+
+CERTIFICATE_NUMBER = re.compile(r"^DTC-(P)?(\d{4})-(\d{4})$")
+
+
+def certificate_number(year: int, serial: int, kind: CertificateKind = CertificateKind.certification) -> str:
+    """DTC-2026-0001 for certifications; DTC-P2020-0001 for pilot certifications recorded afterwards."""
+    return f"DTC-{'P' if kind is CertificateKind.pilot else ''}{year}-{serial:04d}"
+
+
+def application_number(year: int, serial: int) -> str:
+    return f"APP-{year}-{serial:05d}"
+
+
+def renewal_window(valid_until: dt.date) -> tuple[dt.date, dt.date]:
+    return valid_until - dt.timedelta(days=RENEWAL_WINDOW_DAYS), valid_until

@@ -1,0 +1,99 @@
+"""Idempotency-Key: the same key sent twice by one user gets the first answer again, and the work is
+done once. The key is claimed at the start of the write transaction, so a concurrent twin waits on the
+unique index and then replays the stored answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from registry.db.engine import is_unique_violation, write_transaction
+from registry.http.problems import FieldError, ProblemError
+from registry.http.tables import IdempotentResponse
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def request_digest(endpoint: str, payload: Any) -> str:
+    return hashlib.sha256(json.dumps([endpoint, payload], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise ProblemError(
+            400,
+            "INVALID_PARAMETER",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            f"Idempotency-Key는 1~{MAX_KEY_LENGTH}자의 문자여야 합니다.",
+            errors=[FieldError("Idempotency-Key", "malformed", "header")],
+        )
+    return key
+
+
+async def once(
+    user_id: int, key: str | None, endpoint: str, payload: Any, work: Callable[[], Awaitable[Answer]]
+) -> Answer:
+    """Run `work` inside one write transaction, at most once per (user, key)."""
+    key = check_key(key)
+    if key is None:
+        async with write_transaction():
+            return await work()
+    digest = request_digest(endpoint, payload)
+    for attempt in (1, 2):
+        try:
+            async with write_transaction():
+                stored = (
+                    await IdempotentResponse.select()
+                    .where(IdempotentResponse.user_id == user_id, IdempotentResponse.key == key)
+                    .first()
+                )
+                if stored is not None:
+                    if stored["request_digest"] != digest:
+                        raise ProblemError(
+                            422,
+                            "IDEMPOTENCY_KEY_REUSED",
+                            "This Idempotency-Key was already used for a different request; use a new key.",
+                            "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 키를 쓰십시오.",
+                            errors=[FieldError("Idempotency-Key", "used for a different request", "header")],
+                        )
+                    return Answer(stored["status"], json.loads(stored["body"]), replayed=True)
+                claim = (
+                    await IdempotentResponse.insert(
+                        IdempotentResponse(
+                            user_id=user_id,
+                            key=key,
+                            endpoint=endpoint,
+                            request_digest=digest,
+                            status=0,
+                            body="{}",
+                            created_at=dt.datetime.now(dt.UTC),
+                        )
+                    ).returning(IdempotentResponse.id)
+                )[0]["id"]
+                answer = await work()
+                await IdempotentResponse.update(
+                    {
+                        IdempotentResponse.status: answer.status,
+                        IdempotentResponse.body: json.dumps(answer.body, default=str, ensure_ascii=False),
+                    }
+                ).where(IdempotentResponse.id == claim)
+                return answer
+        except Exception as exc:
+            if attempt == 1 and is_unique_violation(exc):
+                continue  # a twin committed first: read its answer
+            raise
+    raise AssertionError("unreachable")
