@@ -103,16 +103,20 @@ def _users_create(args: argparse.Namespace) -> Callable[[], Awaitable[int]]:
 
 
 def _certificates_import(path: Path) -> Callable[[], Awaitable[int]]:
-    async def run() -> int:
-        import tomllib
+    import tomllib
 
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        message = f"import: cannot read {path}: {exc}"
+        document = None
+
+    async def run() -> int:
         from registry.certification.service import import_history
         from registry.http.problems import ProblemError
 
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            print(f"import: cannot read {path}: {exc}", file=sys.stderr)
+        if document is None:
+            print(message, file=sys.stderr)
             return 1
         try:
             recorded = await import_history(document)

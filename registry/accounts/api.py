@@ -45,8 +45,12 @@ class MeOut(msgspec.Struct):
 class AccountsController(Controller):
     tags = ("accounts",)
 
-    @post("/api/v1/providers/register", operation_id="registerProvider", status_code=201,
-          summary="A new provider organisation and its first user (starts unverified)")  # fmt: skip
+    @post(
+        "/api/v1/providers/register",
+        operation_id="registerProvider",
+        status_code=201,
+        summary="A new provider organisation and its first user (starts unverified)",
+    )
     async def register(self, data: JSONBody[RegistrationInput], dry_run: DryRun = False) -> RegistrationOut:
         result = await register_provider(data, dry_run=dry_run)
         return RegistrationOut(

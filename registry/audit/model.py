@@ -62,30 +62,48 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | No
         count += 1
         seq = row["seq"]
         if seq != expected_seq:
-            return ChainReport(count, prev_hash, ChainBreak(
-                expected_seq,
-                f"event {expected_seq} is missing (the next stored event is {seq}): rows were deleted",
-                f"{expected_seq}번 이벤트가 없습니다(다음 이벤트 {seq}). 기록이 삭제되었습니다.",
-            ))  # fmt: skip
+            return ChainReport(
+                count,
+                prev_hash,
+                ChainBreak(
+                    expected_seq,
+                    f"event {expected_seq} is missing (the next stored event is {seq}): rows were deleted",
+                    f"{expected_seq}번 이벤트가 없습니다(다음 이벤트 {seq}). 기록이 삭제되었습니다.",
+                ),
+            )
         if row["prev_hash"] != prev_hash:
-            return ChainReport(count, prev_hash, ChainBreak(
-                seq, f"event {seq} does not link to event {seq - 1}: rows were deleted or replaced",
-                f"{seq}번 이벤트가 {seq - 1}번 이벤트와 이어지지 않습니다. 기록이 삭제되거나 바뀌었습니다.",
-            ))  # fmt: skip
+            return ChainReport(
+                count,
+                prev_hash,
+                ChainBreak(
+                    seq,
+                    f"event {seq} does not link to event {seq - 1}: rows were deleted or replaced",
+                    f"{seq}번 이벤트가 {seq - 1}번 이벤트와 이어지지 않습니다. 기록이 삭제되거나 바뀌었습니다.",
+                ),
+            )
         recomputed = event_hash(prev_hash, {f: row[f] for f in HASHED_FIELDS})
         if recomputed != row["hash"]:
-            return ChainReport(count, prev_hash, ChainBreak(
-                seq, f"event {seq} was changed after it was written (its hash no longer matches its content)",
-                f"{seq}번 이벤트가 기록 후 변경되었습니다(내용과 해시가 일치하지 않음).",
-            ))  # fmt: skip
+            return ChainReport(
+                count,
+                prev_hash,
+                ChainBreak(
+                    seq,
+                    f"event {seq} was changed after it was written (its hash no longer matches its content)",
+                    f"{seq}번 이벤트가 기록 후 변경되었습니다(내용과 해시가 일치하지 않음).",
+                ),
+            )
         prev_hash, expected_seq = row["hash"], seq + 1
     last_seq = expected_seq - 1
     if head is not None and (head["last_seq"] != last_seq or head["last_hash"] != prev_hash):
-        return ChainReport(count, prev_hash, ChainBreak(
-            last_seq + 1 if head["last_seq"] > last_seq else head["last_seq"],
-            f"the log ends at event {last_seq} but the registry recorded {head['last_seq']} events: "
-            "the newest events were deleted or altered",
-            f"기록은 {last_seq}번에서 끝나지만 등록부에는 {head['last_seq']}건이 기록되어 있습니다. "
-            "최근 이벤트가 삭제되거나 변경되었습니다.",
-        ))  # fmt: skip
+        return ChainReport(
+            count,
+            prev_hash,
+            ChainBreak(
+                last_seq + 1 if head["last_seq"] > last_seq else head["last_seq"],
+                f"the log ends at event {last_seq} but the registry recorded {head['last_seq']} events: "
+                "the newest events were deleted or altered",
+                f"기록은 {last_seq}번에서 끝나지만 등록부에는 {head['last_seq']}건이 기록되어 있습니다. "
+                "최근 이벤트가 삭제되거나 변경되었습니다.",
+            ),
+        )
     return ChainReport(count, prev_hash, None)

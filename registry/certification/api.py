@@ -67,16 +67,22 @@ class ApplicationsController(Controller):
         return with_etag(body, 200 if dry_run else 201)
 
     @get("/", guards=[signed_in], operation_id="listApplications")
-    async def list(self, request: Request,
-                   state_filter: Annotated[str | None, QueryParameter(name="state", required=False)] = None,
-                   limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:  # fmt: skip
+    async def list(
+        self,
+        request: Request,
+        state_filter: Annotated[str | None, QueryParameter(name="state", required=False)] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
         state = state_filter
         if state is not None and state not in ApplicationState.__members__:
             raise ProblemError(
-                400, "INVALID_PARAMETER", f"'state' must be one of {', '.join(ApplicationState.__members__)}.",
+                400,
+                "INVALID_PARAMETER",
+                f"'state' must be one of {', '.join(ApplicationState.__members__)}.",
                 f"'state'는 {', '.join(ApplicationState.__members__)} 중 하나여야 합니다.",
                 errors=[FieldError("state", "unknown state")],
-            )  # fmt: skip
+            )
         size = check_limit(limit)
         after = int(decode_cursor(cursor)) if cursor else 0
         rows, total = await service.list_applications(me(request), state=state, after_id=after, limit=size + 1)
@@ -89,17 +95,31 @@ class ApplicationsController(Controller):
         return with_etag(await service.application_view(me(request), application_id))
 
     @put("/{application_id:int}", guards=[provider_only], operation_id="replaceApplication")
-    async def replace(self, request: Request, application_id: FromPath[int], data: JSONBody[ApplicationContent],
-                      if_match: IfMatch = None) -> Response[dict[str, Any]]:  # fmt: skip
+    async def replace(
+        self,
+        request: Request,
+        application_id: FromPath[int],
+        data: JSONBody[ApplicationContent],
+        if_match: IfMatch = None,
+    ) -> Response[dict[str, Any]]:
         return with_etag(await service.replace_application(me(request), application_id, data, if_match))
 
     @post("/{application_id:int}/submit", guards=[provider_only], operation_id="submitApplication", status_code=200)
-    async def submit(self, request: Request, application_id: FromPath[int], data: JSONBody[SubmitInput | None] = None,
-                     idempotency_key: IdempotencyKey = None, dry_run: DryRun = False) -> Response[dict[str, Any]]:  # fmt: skip
+    async def submit(
+        self,
+        request: Request,
+        application_id: FromPath[int],
+        data: JSONBody[SubmitInput | None] = None,
+        idempotency_key: IdempotencyKey = None,
+        dry_run: DryRun = False,
+    ) -> Response[dict[str, Any]]:
         answer = await service.submit_application(
-            me(request), application_id, response=(data.response if data else ""),
-            idempotency_key=idempotency_key, dry_run=dry_run,
-        )  # fmt: skip
+            me(request),
+            application_id,
+            response=(data.response if data else ""),
+            idempotency_key=idempotency_key,
+            dry_run=dry_run,
+        )
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         if "etag" in answer.body:
             headers["ETag"] = answer.body["etag"]
@@ -128,8 +148,9 @@ class ApplicationsController(Controller):
         return with_etag(await service.evaluate(me(request), application_id, data))
 
     @post("/{application_id:int}/decision", guards=[regulator_only], operation_id="decideApplication", status_code=200)
-    async def decision(self, request: Request, application_id: FromPath[int], data: JSONBody[DecisionInput],
-                       if_match: IfMatch = None) -> Response[dict[str, Any]]:  # fmt: skip
+    async def decision(
+        self, request: Request, application_id: FromPath[int], data: JSONBody[DecisionInput], if_match: IfMatch = None
+    ) -> Response[dict[str, Any]]:
         return with_etag(await service.decide(me(request), application_id, data, if_match))
 
 
@@ -186,15 +207,23 @@ class ProvidersController(Controller):
     tags = ("providers",)
 
     @get("/", operation_id="listProviders", summary="Certified providers: search by name, item, status (public)")
-    async def list(self, q: Annotated[str | None, QueryParameter(description="name, Korean or English", required=False)] = None,
-                   item: Annotated[str | None, QueryParameter(description="a certified item code", required=False)] = None,
-                   status: Annotated[str | None, QueryParameter(description=", ".join(STATUSES), required=False)] = None,
-                   as_of: AsOf = None, limit: Limit = None, cursor: Cursor = None) -> dict[str, Any]:  # fmt: skip
+    async def list(
+        self,
+        q: Annotated[str | None, QueryParameter(description="name, Korean or English", required=False)] = None,
+        item: Annotated[str | None, QueryParameter(description="a certified item code", required=False)] = None,
+        status: Annotated[str | None, QueryParameter(description=", ".join(STATUSES), required=False)] = None,
+        as_of: AsOf = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> dict[str, Any]:
         if status is not None and status not in STATUSES:
             raise ProblemError(
-                400, "INVALID_PARAMETER", f"'status' must be one of {', '.join(STATUSES)}.",
-                f"'status'는 {', '.join(STATUSES)} 중 하나여야 합니다.", errors=[FieldError("status", "unknown status")],
-            )  # fmt: skip
+                400,
+                "INVALID_PARAMETER",
+                f"'status' must be one of {', '.join(STATUSES)}.",
+                f"'status'는 {', '.join(STATUSES)} 중 하나여야 합니다.",
+                errors=[FieldError("status", "unknown status")],
+            )
         day = parse_date("as_of", as_of, default=today_in_korea())
         rows = await service.list_providers(q=(q or "").strip() or None, item=item, status=status, day=day)
         page = paginate(rows, lambda r: str(r["id"]), limit, cursor)

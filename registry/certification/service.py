@@ -420,17 +420,24 @@ async def replace_application(
         check_if_match(if_match, row["version"], "application")
         if content.kind.value != row["kind"]:
             raise ProblemError(
-                422, "INVALID_BODY", "The kind of an application cannot change.", "신청 유형은 바꿀 수 없습니다.",
+                422,
+                "INVALID_BODY",
+                "The kind of an application cannot change.",
+                "신청 유형은 바꿀 수 없습니다.",
                 errors=[FieldError("kind", f"stays {row['kind']}", "body")],
-            )  # fmt: skip
+            )
         before = _content_of(row, await ApplicationItem.select().where(ApplicationItem.application == application_id))
         await _bump(row, {Application.note: content.note, Application.certificate_number: content.certificate_number})
         await ApplicationItem.delete().where(ApplicationItem.application == application_id)
         await ApplicationItem.insert(*_item_rows(application_id, content))
         await record(
-            actor_of(principal), "application.edited", "application", row["number"],
-            before=before.model_dump(mode="json"), after=content.model_dump(mode="json"),
-        )  # fmt: skip
+            actor_of(principal),
+            "application.edited",
+            "application",
+            row["number"],
+            before=before.model_dump(mode="json"),
+            after=content.model_dump(mode="json"),
+        )
     return await application_view(principal, application_id)
 
 
@@ -472,7 +479,8 @@ async def submit_application(
             raise ProblemError(
                 409,
                 "ORGANISATION_NOT_VERIFIED",
-                "Your organisation has not been verified by a regulator yet; applications can be prepared but not submitted.",
+                "Your organisation has not been verified by a regulator yet; "
+                "applications can be prepared but not submitted.",
                 "귀 기관은 아직 규제기관의 확인을 받지 않았습니다. 신청서를 작성할 수는 있지만 제출할 수는 없습니다.",
             )
         items = await ApplicationItem.select().where(ApplicationItem.application == application_id)
@@ -492,9 +500,13 @@ async def submit_application(
             values[Application.provider_response] = response
         await _bump(row, values, to_state=state)
         await record(
-            actor_of(principal), "application.submitted", "application", row["number"],
-            before={"state": row["state"]}, after={"state": state.value, "response": response or None},
-        )  # fmt: skip
+            actor_of(principal),
+            "application.submitted",
+            "application",
+            row["number"],
+            before={"state": row["state"]},
+            after={"state": state.value, "response": response or None},
+        )
         if dry_run:
             raise DryRunDone(None)
         return Answer(
@@ -520,9 +532,11 @@ async def _submission_findings(row: dict, content: ApplicationContent, day: dt.d
         certificate = await _certificate_for(row["provider"], content.certificate_number)
         if certificate is None:
             raise ProblemError(
-                422, "SUBMISSION_REJECTED", f"Certificate {content.certificate_number} is not yours.",
+                422,
+                "SUBMISSION_REJECTED",
+                f"Certificate {content.certificate_number} is not yours.",
                 f"인증서 {content.certificate_number}은(는) 귀 기관의 것이 아닙니다.",
-            )  # fmt: skip
+            )
         view = await _certificate_state(certificate)
         standing = view.standing_on(day)
         if standing.standing is not Standing.active:
@@ -550,9 +564,11 @@ async def _submission_findings(row: dict, content: ApplicationContent, day: dt.d
         certified = view.codes_on(day)
     elif await _live_certificate(row["provider"], day) is not None:
         raise ProblemError(
-            409, "ALREADY_CERTIFIED", "Your organisation holds a live certificate; apply for a change or a renewal instead.",
+            409,
+            "ALREADY_CERTIFIED",
+            "Your organisation holds a live certificate; apply for a change or a renewal instead.",
             "귀 기관은 유효한 인증서가 있습니다. 변경인증이나 재인증을 신청하십시오.",
-        )  # fmt: skip
+        )
     other_proposals = {
         r["code"]
         for r in await ApplicationItem.select(ApplicationItem.code).where(
@@ -568,9 +584,13 @@ async def _submission_findings(row: dict, content: ApplicationContent, day: dt.d
         )
     }
     return submission_findings(
-        content, catalogue, day, certified_codes=certified, certificate_number=content.certificate_number,
+        content,
+        catalogue,
+        day,
+        certified_codes=certified,
+        certificate_number=content.certificate_number,
         codes_in_other_proposals=other_proposals,
-    )  # fmt: skip
+    )
 
 
 async def withdraw_application(principal: Principal, application_id: int, reason: str) -> dict:
@@ -654,7 +674,8 @@ def _separation_error() -> ProblemError:
     return ProblemError(
         403,
         "DECIDER_IS_EVALUATOR",
-        "You evaluated this application; the decision must be taken by someone else (separation of evaluation and decision).",
+        "You evaluated this application; the decision must be taken by someone else "
+        "(separation of evaluation and decision).",
         "이 신청서를 평가한 사람은 결정할 수 없습니다(평가와 결정의 분리).",
     )
 
@@ -669,9 +690,12 @@ async def decide(principal: Principal, application_id: int, decision: DecisionIn
         state = _transition(row, Action.decide)
         if row["evaluator_id"] is None:
             raise ProblemError(
-                409, "EVALUATION_REQUIRED", "Record an evaluation before deciding.", "결정 전에 평가를 기록해야 합니다.",
+                409,
+                "EVALUATION_REQUIRED",
+                "Record an evaluation before deciding.",
+                "결정 전에 평가를 기록해야 합니다.",
                 extra={"state": row["state"]},
-            )  # fmt: skip
+            )
         if row["evaluator_id"] == principal.user_id:
             raise _separation_error()
         items = (
@@ -682,10 +706,12 @@ async def decide(principal: Principal, application_id: int, decision: DecisionIn
         problems = decision_problems([i["code"] for i in items], decision)
         if problems:
             raise ProblemError(
-                422, "INVALID_BODY", "The decision must cover each requested item once: " + "; ".join(problems),
+                422,
+                "INVALID_BODY",
+                "The decision must cover each requested item once: " + "; ".join(problems),
                 "신청한 항목마다 한 번씩 결정해야 합니다: " + "; ".join(problems),
                 errors=[FieldError("items", p, "body") for p in problems],
-            )  # fmt: skip
+            )
         outcome = outcome_of(decision)
         await _bump(
             row,
@@ -707,9 +733,18 @@ async def decide(principal: Principal, application_id: int, decision: DecisionIn
                 if item["proposal"]:
                     await add_to_draft(actor, _proposal_entry(item), day=day)
         await record(
-            actor, "application.decided", "application", row["number"], before={"state": row["state"]},
-            after={"state": state.value, "outcome": outcome, "items": [d.model_dump() for d in decision.items], "certificate": certificate},
-        )  # fmt: skip
+            actor,
+            "application.decided",
+            "application",
+            row["number"],
+            before={"state": row["state"]},
+            after={
+                "state": state.value,
+                "outcome": outcome,
+                "items": [d.model_dump() for d in decision.items],
+                "certificate": certificate,
+            },
+        )
     return await application_view(principal, application_id)
 
 
@@ -741,17 +776,24 @@ async def _apply_approval(actor: Actor, application: dict, approved: list[dict],
                 "이미 유효한 인증서가 있습니다.",
             )
         return await issue_certificate(
-            actor, provider_id=application["provider"], kind=CertificateKind.certification, valid_from=day,
-            valid_until=validity_end(day), items=[(c, day) for c in codes], application_number=application["number"],
-        )  # fmt: skip
+            actor,
+            provider_id=application["provider"],
+            kind=CertificateKind.certification,
+            valid_from=day,
+            valid_until=validity_end(day),
+            items=[(c, day) for c in codes],
+            application_number=application["number"],
+        )
     certificate = await _certificate_for(application["provider"], application["certificate_number"])
     view = await _certificate_state(certificate)
     standing = view.standing_on(day)
     if standing.standing is not Standing.active:
         raise ProblemError(
-            409, "CERTIFICATE_NOT_ACTIVE", f"Certificate {certificate['number']} is {standing.standing.value} today.",
+            409,
+            "CERTIFICATE_NOT_ACTIVE",
+            f"Certificate {certificate['number']} is {standing.standing.value} today.",
             f"인증서 {certificate['number']}은(는) 오늘 '{standing.standing.value}' 상태입니다.",
-        )  # fmt: skip
+        )
     if kind is ApplicationKind.change:
         await _add_items(certificate, codes, day, application["number"])
         await _event(
@@ -767,8 +809,16 @@ async def _apply_approval(actor: Actor, application: dict, approved: list[dict],
                 CertificateItem.certified_until.is_null(),
             )
         await _add_items(certificate, sorted(set(codes) - view.codes_on(day)), day, application["number"])
-        await _event(actor, certificate, EventKind.renewed, day, valid_until=new_until, items=dropped, application_number=application["number"],
-                     reason=f"renewed until {new_until}" + (f"; not re-certified: {', '.join(dropped)}" if dropped else ""))  # fmt: skip
+        await _event(
+            actor,
+            certificate,
+            EventKind.renewed,
+            day,
+            valid_until=new_until,
+            items=dropped,
+            application_number=application["number"],
+            reason=f"renewed until {new_until}" + (f"; not re-certified: {', '.join(dropped)}" if dropped else ""),
+        )
     await Certificate.update({Certificate.version: Certificate.version + 1}).where(Certificate.id == certificate["id"])
     return certificate["number"]
 
@@ -901,8 +951,16 @@ async def issue_certificate(
             for c, f in items
         ]
     )
-    await _event(actor, row, EventKind.issued, valid_from, valid_until=valid_until, items=[c for c, _ in items], application_number=application_number,
-                 reason="issued" if source == "decision" else "recorded from before the registry")  # fmt: skip
+    await _event(
+        actor,
+        row,
+        EventKind.issued,
+        valid_from,
+        valid_until=valid_until,
+        items=[c for c, _ in items],
+        application_number=application_number,
+        reason="issued" if source == "decision" else "recorded from before the registry",
+    )
     return number
 
 
@@ -919,10 +977,12 @@ async def change_certificate_status(
         problem = status_change_problem(action, current, change)
         if problem:
             raise ProblemError(
-                409, "ILLEGAL_TRANSITION", f"Certificate {number} cannot be {action.value} on {change.effective_date}: {problem}.",
+                409,
+                "ILLEGAL_TRANSITION",
+                f"Certificate {number} cannot be {action.value} on {change.effective_date}: {problem}.",
                 f"인증서 {number}은(는) {change.effective_date}에 '{action.value}' 처리할 수 없습니다: {problem}.",
                 extra={"standing": current.standing.value},
-            )  # fmt: skip
+            )
         later = [
             e
             for e in state.events
@@ -930,9 +990,12 @@ async def change_certificate_status(
         ]
         if later:
             raise ProblemError(
-                409, "ILLEGAL_TRANSITION", f"Certificate {number} already has a status change dated after {change.effective_date}; record changes in date order.",
+                409,
+                "ILLEGAL_TRANSITION",
+                f"Certificate {number} already has a status change dated after {change.effective_date}; "
+                "record changes in date order.",
                 f"인증서 {number}에는 {change.effective_date} 이후의 상태 변경이 이미 있습니다.",
-            )  # fmt: skip
+            )
         done = (
             await Certificate.update({Certificate.version: row["version"] + 1})
             .where(Certificate.id == row["id"], Certificate.version == row["version"])
@@ -959,9 +1022,13 @@ async def certificate_public(number: str, day: dt.date) -> dict:
             .first()
         )
         if row is None:
-            return {"number": number, "result": "unknown", "as_of": day.isoformat(),
-                    "message_en": f"No certificate {number} was ever issued or recorded by the registry.",
-                    "message_ko": f"등록부에 {number} 인증서는 발급되거나 기록된 적이 없습니다."}  # fmt: skip
+            return {
+                "number": number,
+                "result": "unknown",
+                "as_of": day.isoformat(),
+                "message_en": f"No certificate {number} was ever issued or recorded by the registry.",
+                "message_ko": f"등록부에 {number} 인증서는 발급되거나 기록된 적이 없습니다.",
+            }
         state = await _certificate_state(row)
     catalogue = await published_catalogue()
     return _certificate_body(state, day, catalogue)
@@ -1215,9 +1282,15 @@ async def import_history(document: dict, *, actor: Actor = SYSTEM, demo: bool = 
                         f"{cert.number}: 알 수 없는 항목 {', '.join(unknown)}",
                     )
                 await issue_certificate(
-                    actor, provider_id=provider_id, kind=cert.kind, valid_from=cert.valid_from, valid_until=cert.valid_until,
-                    items=[(i.code, i.certified_from or cert.valid_from) for i in cert.items], number=cert.number, source="import",
-                )  # fmt: skip
+                    actor,
+                    provider_id=provider_id,
+                    kind=cert.kind,
+                    valid_from=cert.valid_from,
+                    valid_until=cert.valid_until,
+                    items=[(i.code, i.certified_from or cert.valid_from) for i in cert.items],
+                    number=cert.number,
+                    source="import",
+                )
                 row = await Certificate.select().where(Certificate.number == cert.number).first()
                 for event in sorted(cert.events, key=lambda e: e.effective_date):
                     if event.kind is EventKind.items_added:
