@@ -103,14 +103,26 @@ async def running(app: Litestar) -> AsyncIterator[None]:
         await task
 
 
-@pytest.fixture
-async def client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    """Real HTTP semantics through the ASGI app on the test's own event loop (see STACK-NOTES)."""
-    app = create_app(Settings(database_url=database.url))
+@contextlib.asynccontextmanager
+async def http_client(db: Database, **settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(database_url=db.url, **settings))
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
             yield http
+
+
+@pytest.fixture
+async def client(database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """Real HTTP semantics through the ASGI app on the test's own event loop (see STACK-NOTES)."""
+    async with http_client(database) as http:
+        yield http
+
+
+@pytest.fixture
+def client_for():
+    """A client on another database (for tests with a database of their own)."""
+    return http_client
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -119,3 +131,27 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def rules_path(*parts: str) -> Path:
     return RULES.joinpath(*parts)
+
+
+@pytest.fixture
+async def fresh_database(database: Database, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database of its own for a test that damages it (same engine as `database`), migrated, empty."""
+    if database.kind == "sqlite":
+        fresh = Database("sqlite", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+        name = None
+    else:
+        name = f"dtc_test_{uuid.uuid4().hex[:12]}"
+        admin = await _pg_admin()
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+        fresh = Database("postgres", f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+    engine = engine_from_url(fresh.url)
+    use_engine(engine)
+    await prepare_engine(engine, pool_max=4)
+    await upgrade()
+    yield fresh
+    await release_engine(engine)
+    if name:
+        admin = await _pg_admin()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -12,6 +12,17 @@ from typing import Any
 GENESIS = "0" * 64
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a signed-in user, or the registry itself (seed, import, scheduled work)."""
+
+    id: int | None
+    label: str
+
+
+SYSTEM = Actor(None, "system")
+
+
 def canonical_json(value: Any) -> str:
     """One spelling per value: sorted keys, no spaces, ISO dates; the hash depends on it."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from registry.audit.model import GENESIS, HASHED_FIELDS, ChainReport, canonical_json, event_hash, verify_chain
+from registry.audit.model import (
+    GENESIS,
+    HASHED_FIELDS,
+    SYSTEM,
+    Actor,
+    ChainReport,
+    canonical_json,
+    event_hash,
+    verify_chain,
+)
 from registry.audit.tables import AuditEvent, AuditHead
 from registry.db.engine import read_transaction
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something: a signed-in user, or the registry itself (seed, import, scheduled work)."""
-
-    id: int | None
-    label: str
-
-
-SYSTEM = Actor(None, "system")
 
 
 async def record(

@@ -378,7 +378,7 @@ class CatalogueController(Controller):
         }
         try:
             return await catalogue_service.create_draft(
-                principal_of(request),
+                principal_of(request).actor,
                 version=data.version.isoformat(),
                 base_version=data.base,
                 changes=changes,
@@ -408,6 +408,9 @@ class CatalogueController(Controller):
         self, request: Request, version: FromPath[str], data: JSONBody[PublishInput | None] = None
     ) -> dict:
         report = await catalogue_service.publish_draft(
-            principal_of(request), version, effective_from=data.effective_from if data else None, today=today_in_korea()
+            principal_of(request).actor,
+            version,
+            effective_from=data.effective_from if data else None,
+            today=today_in_korea(),
         )
         return {"published": report.imported[0]}

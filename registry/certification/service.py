@@ -112,10 +112,6 @@ def precondition_failed(what: str, version: int) -> ProblemError:
     )
 
 
-def actor_of(principal: Principal) -> Actor:
-    return Actor(principal.user_id, principal.label)
-
-
 # --- reading applications ------------------------------------------------------------------------------
 
 
@@ -392,7 +388,7 @@ async def create_application(principal: Principal, content: ApplicationContent, 
             )[0]["id"]
             await ApplicationItem.insert(*_item_rows(application_id, content))
             await record(
-                actor_of(principal), "application.created", "application", number, after=content.model_dump(mode="json")
+                principal.actor, "application.created", "application", number, after=content.model_dump(mode="json")
             )
             if dry_run:
                 raise DryRunDone(None)
@@ -431,7 +427,7 @@ async def replace_application(
         await ApplicationItem.delete().where(ApplicationItem.application == application_id)
         await ApplicationItem.insert(*_item_rows(application_id, content))
         await record(
-            actor_of(principal),
+            principal.actor,
             "application.edited",
             "application",
             row["number"],
@@ -500,7 +496,7 @@ async def submit_application(
             values[Application.provider_response] = response
         await _bump(row, values, to_state=state)
         await record(
-            actor_of(principal),
+            principal.actor,
             "application.submitted",
             "application",
             row["number"],
@@ -599,7 +595,7 @@ async def withdraw_application(principal: Principal, application_id: int, reason
         state = _transition(row, Action.withdraw)
         await _bump(row, {}, to_state=state)
         await record(
-            actor_of(principal),
+            principal.actor,
             "application.withdrawn",
             "application",
             row["number"],
@@ -615,7 +611,7 @@ async def start_review(principal: Principal, application_id: int) -> dict:
         state = _transition(row, Action.start_review)
         await _bump(row, {Application.reviewer_id: principal.user_id}, to_state=state)
         await record(
-            actor_of(principal),
+            principal.actor,
             "application.review_started",
             "application",
             row["number"],
@@ -631,7 +627,7 @@ async def request_info(principal: Principal, application_id: int, message: str) 
         state = _transition(row, Action.request_info)
         await _bump(row, {Application.info_request: message}, to_state=state)
         await record(
-            actor_of(principal),
+            principal.actor,
             "application.info_requested",
             "application",
             row["number"],
@@ -661,7 +657,7 @@ async def evaluate(principal: Principal, application_id: int, evaluation: Evalua
         )
         await _bump(row, {Application.evaluator_id: principal.user_id})
         await record(
-            actor_of(principal),
+            principal.actor,
             "application.evaluated",
             "application",
             row["number"],
@@ -725,7 +721,7 @@ async def decide(principal: Principal, application_id: int, decision: DecisionIn
                 ApplicationItem.id == item["id"]
             )
         approved = [i for i in items if by_code[i["code"]].outcome == "approved"]
-        actor = actor_of(principal)
+        actor = principal.actor
         certificate = None
         if approved:
             certificate = await _apply_approval(actor, row, approved, day)
@@ -1003,9 +999,7 @@ async def change_certificate_status(
         )
         if not done:
             raise precondition_failed("certificate", row["version"] + 1)
-        await _event(
-            actor_of(principal), row, action, change.effective_date, ground=change.ground, reason=change.reason
-        )
+        await _event(principal.actor, row, action, change.effective_date, ground=change.ground, reason=change.reason)
     return await certificate_public(number, change.effective_date)
 
 
@@ -1124,7 +1118,7 @@ async def verify_provider(principal: Principal, provider_id: int) -> dict:
             Provider.id == provider_id
         )
         await record(
-            actor_of(principal),
+            principal.actor,
             "provider.verified",
             "provider",
             provider_id,
@@ -1174,10 +1168,13 @@ async def list_providers(*, q: str | None, item: str | None, status: str | None,
     """Verified providers, newest certificate standing first-class: search by Korean or English name,
     by certified item, by status on `day`."""
     query = Provider.select(Provider.id, Provider.name_ko, Provider.name_en).where(Provider.status == "verified")
-    if q:
-        query = query.where((Provider.name_ko.ilike(f"%{q}%")) | (Provider.name_en.ilike(f"%{q}%")))
     async with read_transaction():
         rows = await query.order_by(Provider.name_en)
+        if q:
+            # Matched here rather than in SQL: one rule for Korean and English on both engines (SQLite has
+            # no ILIKE), and the registry holds tens of institutions, not millions.
+            needle = q.casefold()
+            rows = [r for r in rows if needle in r["name_ko"].casefold() or needle in r["name_en"].casefold()]
         grouped = await _providers_with_certificates(rows)
     catalogue = await published_catalogue()
     out = []

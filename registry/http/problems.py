@@ -69,6 +69,11 @@ TITLES: dict[str, tuple[str, str]] = {
     "SUBMISSION_REJECTED": ("Application cannot be submitted", "신청서를 제출할 수 없음"),
     "DECIDER_IS_EVALUATOR": ("Evaluator cannot decide", "평가자는 결정할 수 없음"),
     "IDEMPOTENCY_KEY_REUSED": ("Idempotency key reused", "멱등 키 재사용"),
+    "ALREADY_CERTIFIED": ("Already certified", "이미 인증됨"),
+    "ORGANISATION_NOT_VERIFIED": ("Organisation not verified", "기관 미확인"),
+    "CERTIFICATE_NOT_ACTIVE": ("Certificate not active", "인증서가 유효하지 않음"),
+    "RENEWAL_WINDOW_CLOSED": ("Outside the renewal window", "재인증 신청 기간 아님"),
+    "EVALUATION_REQUIRED": ("Evaluation required", "평가 필요"),
     "HTTP_ERROR": ("Request failed", "요청 실패"),
 }
 

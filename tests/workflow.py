@@ -1,0 +1,164 @@
+"""Helpers for tests that walk the certification workflow over HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+from registry.accounts.model import Role, business_number_problem
+from registry.accounts.service import create_user
+
+PASSWORD = "correct horse battery staple"
+_serial = itertools.count(1)
+
+
+def business_number() -> str:
+    """A fresh, valid 사업자등록번호 (the check digit computed, not guessed)."""
+    while True:
+        stem = f"{random.randint(100, 899)}{random.randint(81, 88)}{random.randint(0, 9999):04d}"
+        for check in range(10):
+            candidate = f"{stem}{check}"
+            if business_number_problem(candidate) is None:
+                return f"{candidate[:3]}-{candidate[3:5]}-{candidate[5:]}"
+
+
+def unique(label: str) -> str:
+    return f"{label}-{next(_serial)}-{uuid.uuid4().hex[:6]}"
+
+
+def evidence_item(code: str, markers: tuple[str, ...] = ("rs4988235",), refs: int = 2) -> dict:
+    return {
+        "code": code,
+        "markers": list(markers),
+        "evidence": [
+            {"marker": m, "references": [f"PMID:{1000000 + i}" for i in range(refs - 1)] + [f"10.1000/{m}.{refs}"]}
+            for m in markers
+        ],
+        "accuracy": {"method": "external quality assessment (KEQAS)", "samples": 96, "concordance_percent": 99.0},
+    }
+
+
+def proposal(code: str) -> dict:
+    return {
+        **evidence_item(code, ("rs671",)),
+        "name_ko": "시험용 제안 항목",
+        "name_en": "Proposed test item",
+        "category": "personal_traits",
+        "tier": "wellness",
+        "rationale": "Two replicated association studies in East Asian cohorts support the marker.",
+    }
+
+
+SCORES = {
+    area: {"score": 85, "remarks": "meets the criteria"}
+    for area in (
+        "accuracy_proficiency",
+        "item_appropriateness_evidence",
+        "advertising_result_delivery",
+        "personal_information_protection",
+        "facilities_personnel_management",
+    )
+}
+EVALUATION = {"scores": SCORES, "recommendation": "approve", "remarks": "site visit done"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    r = await client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    return bearer(r.json()["access_token"])
+
+
+@dataclass
+class Staff:
+    reviewer: dict[str, str]
+    regulator: dict[str, str]
+    regulator2: dict[str, str]
+    regulator_id: int
+    reviewer_id: int
+
+
+async def make_staff(client: httpx.AsyncClient) -> Staff:
+    ids = {}
+    for name, role in (("reviewer", Role.reviewer), ("regulator", Role.regulator), ("regulator2", Role.regulator)):
+        email = f"{unique(name)}@staff.example"
+        ids[name] = (email, await create_user(email, name.title(), role, PASSWORD))
+    return Staff(
+        reviewer=await sign_in(client, ids["reviewer"][0]),
+        regulator=await sign_in(client, ids["regulator"][0]),
+        regulator2=await sign_in(client, ids["regulator2"][0]),
+        regulator_id=ids["regulator"][1],
+        reviewer_id=ids["reviewer"][1],
+    )
+
+
+@dataclass
+class Lab:
+    provider_id: int
+    headers: dict[str, str]
+    name_en: str
+
+
+async def register_lab(client: httpx.AsyncClient, staff: Staff | None = None, *, name: str | None = None) -> Lab:
+    """Register a provider over HTTP; verify it when staff is given."""
+    name = name or unique("Lab")
+    email = f"{unique('lab')}@lab.example"
+    r = await client.post(
+        "/api/v1/providers/register",
+        json={
+            "organisation": {
+                "name_ko": f"{name} 유전체",
+                "name_en": f"{name} Genomics",
+                "business_number": business_number(),
+                "contact_email": f"office-{email}",
+            },
+            "user": {"email": email, "display_name": f"{name} manager", "password": PASSWORD},
+        },
+    )
+    assert r.status_code == 201, r.text
+    provider_id = r.json()["provider_id"]
+    if staff is not None:
+        v = await client.post(f"/api/v1/providers/{provider_id}/verify", headers=staff.regulator)
+        assert v.status_code == 200, v.text
+    return Lab(provider_id, await sign_in(client, email), f"{name} Genomics")
+
+
+async def create_application(client, lab: Lab, items: list[dict], *, kind="initial", certificate=None, proposals=()):
+    body = {"kind": kind, "items": items, "proposals": list(proposals)}
+    if certificate:
+        body["certificate_number"] = certificate
+    r = await client.post("/api/v1/applications", json=body, headers=lab.headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def through_review(client, staff: Staff, app_id: int) -> dict:
+    """submitted -> under review -> evaluated; returns the application as the regulator sees it."""
+    r = await client.post(f"/api/v1/applications/{app_id}/start-review", headers=staff.reviewer)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/applications/{app_id}/evaluation", json=EVALUATION, headers=staff.reviewer)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def certify(client, staff: Staff, lab: Lab, codes: list[str]) -> str:
+    """Initial certification of `codes` for a verified lab, over HTTP; returns the certificate number."""
+    app = await create_application(client, lab, [evidence_item(c) for c in codes])
+    r = await client.post(f"/api/v1/applications/{app['id']}/submit", headers=lab.headers)
+    assert r.status_code == 200, r.text
+    view = await through_review(client, staff, app["id"])
+    r = await client.post(
+        f"/api/v1/applications/{app['id']}/decision",
+        json={"items": [{"code": c, "outcome": "approved"} for c in codes]},
+        headers={**staff.regulator, "If-Match": view["etag"]},
+    )
+    assert r.status_code == 200, r.text
+    provider = (await client.get(f"/api/v1/providers/{lab.provider_id}")).json()
+    return provider["certificate_number"]
