@@ -95,7 +95,11 @@ async def running(app: Litestar) -> AsyncIterator[None]:
     await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         waiter.cancel()
-        task.result()  # start-up failed: raise its error here
+        error = task.exception()
+        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]  # the lifespan's task group wraps start-up errors
+        if error is not None:
+            raise error
     try:
         yield
     finally:

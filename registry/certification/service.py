@@ -968,6 +968,14 @@ async def change_certificate_status(
         if row is None:
             raise not_found("certificate", number)
         check_if_match(if_match, row["version"], "certificate")
+        # Claim the version first: of concurrent changes exactly one passes, the rest get 412.
+        done = (
+            await Certificate.update({Certificate.version: row["version"] + 1})
+            .where(Certificate.id == row["id"], Certificate.version == row["version"])
+            .returning(Certificate.id)
+        )
+        if not done:
+            raise precondition_failed("certificate", row["version"] + 1)
         state = await _certificate_state(row)
         current = state.standing_on(change.effective_date)
         problem = status_change_problem(action, current, change)
@@ -992,13 +1000,6 @@ async def change_certificate_status(
                 "record changes in date order.",
                 f"인증서 {number}에는 {change.effective_date} 이후의 상태 변경이 이미 있습니다.",
             )
-        done = (
-            await Certificate.update({Certificate.version: row["version"] + 1})
-            .where(Certificate.id == row["id"], Certificate.version == row["version"])
-            .returning(Certificate.id)
-        )
-        if not done:
-            raise precondition_failed("certificate", row["version"] + 1)
         await _event(principal.actor, row, action, change.effective_date, ground=change.ground, reason=change.reason)
     return await certificate_public(number, change.effective_date)
 

@@ -1,0 +1,116 @@
+"""The certification domain without storage: states, validity, standing on a date, numbers."""
+
+import datetime as dt
+
+import pytest
+
+from registry.certification.model import (
+    Action,
+    ApplicationState,
+    CertificateEventView,
+    EventKind,
+    IllegalTransition,
+    Standing,
+    StatusChangeInput,
+    certificate_number,
+    next_state,
+    renewal_window,
+    standing_on,
+    status_change_problem,
+    validity_end,
+)
+
+D = dt.date.fromisoformat
+
+
+def test_first_cohort_validity_matches_the_record():
+    assert validity_end(D("2022-12-30")) == D("2025-12-29")  # DOMAIN.md §4
+    assert validity_end(D("2024-02-29")) == D("2027-02-28")
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "after"),
+    [
+        ("draft", "submit", "submitted"),
+        ("submitted", "start_review", "under_review"),
+        ("under_review", "request_info", "info_requested"),
+        ("info_requested", "submit", "submitted"),
+        ("under_review", "decide", "decided"),
+        ("under_review", "withdraw", "withdrawn"),
+    ],
+)
+def test_legal_transitions(state, action, after):
+    assert next_state(ApplicationState(state), Action(action)) is ApplicationState(after)
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        ("draft", "decide"),
+        ("submitted", "decide"),
+        ("decided", "withdraw"),
+        ("withdrawn", "submit"),
+        ("decided", "edit"),
+    ],
+)
+def test_illegal_transitions_say_what_is_possible(state, action):
+    with pytest.raises(IllegalTransition) as caught:
+        next_state(ApplicationState(state), Action(action))
+    assert caught.value.state is ApplicationState(state)
+    assert all(isinstance(a, str) for a in caught.value.allowed)
+
+
+ISSUED = CertificateEventView(EventKind.issued, D("2022-12-30"), D("2025-12-29"), seq=1)
+
+
+def test_standing_through_a_history():
+    events = [
+        ISSUED,
+        CertificateEventView(EventKind.suspended, D("2024-05-20"), ground=4, reason="ads", seq=2),
+        CertificateEventView(EventKind.reinstated, D("2024-08-19"), seq=3),
+        CertificateEventView(EventKind.renewed, D("2025-11-28"), valid_until=D("2028-12-29"), seq=4),
+    ]
+    cases = {
+        "2022-12-29": (Standing.not_yet_valid, "2022-12-30"),
+        "2022-12-30": (Standing.active, "2022-12-30"),
+        "2024-05-19": (Standing.active, "2022-12-30"),
+        "2024-05-20": (Standing.suspended, "2024-05-20"),
+        "2024-08-18": (Standing.suspended, "2024-05-20"),
+        "2024-08-19": (Standing.active, "2024-08-19"),
+        "2025-12-30": (Standing.active, "2024-08-19"),  # renewed before expiry
+        "2028-12-30": (Standing.expired, "2028-12-30"),
+    }
+    for day, (standing, since) in cases.items():
+        result = standing_on(events, D(day))
+        assert (result.standing, result.since) == (standing, D(since)), day
+
+
+def test_without_renewal_it_expires_the_day_after_validity():
+    assert standing_on([ISSUED], D("2025-12-29")).standing is Standing.active
+    expired = standing_on([ISSUED], D("2025-12-30"))
+    assert (expired.standing, expired.since) == (Standing.expired, D("2025-12-30"))
+
+
+def test_revocation_is_final_and_outlives_expiry():
+    events = [ISSUED, CertificateEventView(EventKind.revoked, D("2023-03-01"), ground=1, reason="fraud", seq=2)]
+    for day in ("2023-03-01", "2024-01-01", "2030-01-01"):
+        result = standing_on(events, D(day))
+        assert (result.standing, result.ground) == (Standing.revoked, 1)
+
+
+def test_status_change_rules():
+    active = standing_on([ISSUED], D("2023-01-10"))
+    change = StatusChangeInput(reason="x", ground=None, effective_date=D("2023-01-10"))
+    assert "ground" in status_change_problem(EventKind.suspended, active, change)
+    assert (
+        status_change_problem(EventKind.reinstated, active, change) == "only a suspended certificate can be reinstated"
+    )
+    with_ground = StatusChangeInput(reason="x", ground=2, effective_date=D("2023-01-10"))
+    assert status_change_problem(EventKind.suspended, active, with_ground) is None
+    expired = standing_on([ISSUED], D("2026-01-10"))
+    assert "expired" in status_change_problem(EventKind.suspended, expired, with_ground)
+
+
+def test_numbers_and_renewal_window():
+    assert certificate_number(2026, 7) == "DTC-2026-0007"
+    assert renewal_window(D("2025-12-29")) == (D("2025-07-02"), D("2025-12-29"))
