@@ -20,7 +20,6 @@ from tests.workflow import (
     make_staff,
     register_lab,
     sign_in,
-    through_review,
     unique,
 )
 
