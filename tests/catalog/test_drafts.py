@@ -1,0 +1,72 @@
+"""Drafting and publishing an edition: the draft is checked like a reviewed file and published once."""
+
+import datetime as dt
+
+from registry.catalog.service import import_catalogue
+from registry.http.params import today_in_korea
+from tests.conftest import rules_path
+from tests.workflow import make_staff
+
+ENTRY = {
+    "code": "TRT-DRAFTED",
+    "name_ko": "초안 항목",
+    "name_en": "Drafted item",
+    "category": "personal_traits",
+    "tier": "wellness",
+    "status": "permitted",
+    "minors": "not_permitted",
+    "confidence": "C",
+}
+
+
+async def test_draft_publish_and_read_back(fresh_database, client_for):
+    await import_catalogue(rules_path("catalog"))
+    tomorrow = today_in_korea() + dt.timedelta(days=1)
+    async with client_for(fresh_database) as client:
+        staff = await make_staff(client)
+        headers = staff.regulator
+        r = await client.post(
+            "/api/v1/catalog/versions",
+            json={"version": tomorrow.isoformat(), "add": [ENTRY], "withdraw": ["TRT-EARLOBE"], "announced_total": 190},
+            headers=headers,
+        )
+        assert r.status_code == 201, r.text
+        # Drafts are not public.
+        assert (await client.get(f"/api/v1/catalog/versions/{tomorrow}")).status_code == 404
+        assert (await client.get("/api/v1/catalog/versions")).json()["total"] == 10
+
+        past = await client.post(
+            f"/api/v1/catalog/versions/{tomorrow}/publish",
+            json={"effective_from": (today_in_korea() - dt.timedelta(days=1)).isoformat()},
+            headers=headers,
+        )
+        assert past.status_code == 422 and past.json()["errors"][0]["field"] == "effective_from"
+
+        r = await client.post(f"/api/v1/catalog/versions/{tomorrow}/publish", headers=headers)
+        assert r.status_code == 200, r.text
+        assert (await client.post(f"/api/v1/catalog/versions/{tomorrow}/publish", headers=headers)).status_code == 404
+
+        versions = (await client.get("/api/v1/catalog/versions")).json()
+        assert versions["total"] == 11 and versions["data"][0]["version"] == tomorrow.isoformat()
+        diff = (await client.get(f"/api/v1/catalog/diff?from=2024-07-09&to={tomorrow}")).json()
+        assert [a["code"] for a in diff["added"]] == ["TRT-DRAFTED"]
+        assert [w["code"] for w in diff["withdrawn"]] == ["TRT-EARLOBE"]
+        # Today's answer is unchanged; tomorrow's follows the new edition.
+        assert (await client.get("/api/v1/catalog/current")).json()["version"] == "2024-07-09"
+        assert (await client.get(f"/api/v1/catalog/current?as_of={tomorrow}")).json()["version"] == tomorrow.isoformat()
+        audit = (await client.get("/api/v1/audit?entity_type=catalogue_edition", headers=headers)).json()
+        assert audit["data"][-1]["action"] == "catalogue.edition_published"
+
+
+async def test_a_draft_that_drops_an_item_silently_is_not_published(fresh_database, client_for):
+    await import_catalogue(rules_path("catalog"))
+    tomorrow = today_in_korea() + dt.timedelta(days=1)
+    async with client_for(fresh_database) as client:
+        staff = await make_staff(client)
+        bad = {**ENTRY, "code": "TRT-BAD", "category": "nutrients"}  # prefix does not match the category
+        r = await client.post("/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "add": [bad]}, headers=staff.regulator)
+        assert r.status_code == 422
+        r = await client.post(
+            "/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "withdraw": ["NOT-THERE"]}, headers=staff.regulator
+        )
+        assert r.status_code == 422 and "NOT-THERE" in r.json()["detail"]
