@@ -16,25 +16,21 @@ KOREA = ZoneInfo("Asia/Seoul")
 
 # Signature names Litestar fills itself; they are never query parameters.
 _RESERVED = {"request", "state", "headers", "cookies", "query", "data", "body", "scope", "socket", "self"}
-_allowed_cache: dict[int, frozenset[str]] = {}
-
-
 def allowed_query_names(handler: BaseRouteHandler, path_params: set[str]) -> frozenset[str]:
-    key = id(handler)
-    if key not in _allowed_cache:
-        names = set()
-        for name, param in handler.parsed_fn_signature.parameters.items():
-            if name in _RESERVED or name in path_params or name in handler.resolve_dependencies():
+    # Computed per request (microseconds; Litestar caches the parsed signature). A cache keyed by
+    # id(handler) answered for the wrong handler once an app was collected and its ids were reused.
+    names = set()
+    for name, param in handler.parsed_fn_signature.parameters.items():
+        if name in _RESERVED or name in path_params or name in handler.resolve_dependencies():
+            continue
+        kwarg = param.kwarg_definition
+        if isinstance(kwarg, ParameterKwarg):
+            if kwarg.param_type not in (None, ParamType.QUERY):
                 continue
-            kwarg = param.kwarg_definition
-            if isinstance(kwarg, ParameterKwarg):
-                if kwarg.param_type not in (None, ParamType.QUERY):
-                    continue
-                names.add(kwarg.name or name)
-            else:
-                names.add(name)
-        _allowed_cache[key] = frozenset(names)
-    return _allowed_cache[key]
+            names.add(kwarg.name or name)
+        else:
+            names.add(name)
+    return frozenset(names)
 
 
 async def refuse_unknown_query_parameters(request: Request) -> None:
