@@ -79,7 +79,16 @@ async def release_engine(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
-_sqlite_write_locks: dict[int, asyncio.Lock] = {}
+_write_locks: dict[int, tuple[Engine, asyncio.Lock]] = {}
+
+
+def _write_lock(engine: Engine) -> asyncio.Lock:
+    """One writer at a time per SQLite engine. The engine is kept with its lock, so its id cannot be
+    reused by another engine while the entry exists."""
+    entry = _write_locks.get(id(engine))
+    if entry is None or entry[0] is not engine:
+        entry = _write_locks[id(engine)] = (engine, asyncio.Lock())
+    return entry[1]
 
 
 @contextlib.asynccontextmanager
@@ -92,7 +101,7 @@ async def write_transaction() -> AsyncIterator[None]:
         yield  # already inside the caller's write transaction: its commit covers this work
         return
     if isinstance(engine, SQLiteEngine):
-        lock = _sqlite_write_locks.setdefault(id(engine), asyncio.Lock())
+        lock = _write_lock(engine)
         async with lock, engine.transaction(transaction_type=TransactionType.immediate):
             yield
     else:
