@@ -24,6 +24,7 @@ from registry.db.engine import engine_from_url, prepare_engine, release_engine, 
 from registry.http.auth import TokenAuthentication
 from registry.http.params import refuse_unknown_query_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
+from registry.panels.api import ImpactController, PanelsController
 from registry.settings import Settings
 
 DOCS_ASSETS = "/schema/assets"
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CertificatesController,
             ProvidersController,
             AuditController,
+            PanelsController,
+            ImpactController,
             create_static_files_router(path=DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
         ],
         lifespan=[lifespan],

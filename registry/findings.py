@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +36,7 @@ class Finding:
     message_ko: str
     message_en: str
     basis: str
+    params: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -63,7 +65,41 @@ def finding_rules(path: Path = PROJECT_ROOT / "rules" / "findings.toml") -> dict
 
 def finding(code: str, item: str | None = None, **params: object) -> Finding:
     rule = finding_rules()[code]
-    values = _Blank({k: str(v) for k, v in params.items()}, item=item or "")
+    text = {k: str(v) for k, v in params.items()}
+    values = _Blank(text, item=item or "")
     return Finding(
-        item, code, rule.severity, rule.message_ko.format_map(values), rule.message_en.format_map(values), rule.basis
+        item,
+        code,
+        rule.severity,
+        rule.message_ko.format_map(values),
+        rule.message_en.format_map(values),
+        rule.basis,
+        tuple(sorted(text.items())),
     )
+
+
+def template_fields() -> list[str]:
+    """Every placeholder any message uses (besides item): the columns a vectorised check provides."""
+    fields = set()
+    for rule in finding_rules().values():
+        for template in (rule.message_en, rule.message_ko):
+            fields |= {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return sorted(fields - {"item"})
+
+
+def message_expression(language: str):
+    """A polars expression rendering each row's message from its `code` and placeholder columns: the
+    same templates as `finding`, applied to a whole column at once."""
+    import polars as pl
+
+    expression = pl.lit(None, dtype=pl.String)
+    for code, rule in finding_rules().items():
+        template = rule.message_en if language == "en" else rule.message_ko
+        parts = []
+        for literal, name, _, _ in string.Formatter().parse(template):
+            if literal:
+                parts.append(pl.lit(literal))
+            if name:
+                parts.append(pl.col(name).cast(pl.String).fill_null("?"))
+        expression = pl.when(pl.col("code") == code).then(pl.concat_str(parts)).otherwise(expression)
+    return expression

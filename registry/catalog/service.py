@@ -403,6 +403,9 @@ async def publish_draft(actor, version: str, *, effective_from: dt.date | None, 
             edition.version,
             after={"draft": version, "effective_from": edition.effective_from, "items": len(edition.items)},
         )
+        from registry.panels.service import recheck_panels
+
+        await recheck_panels(None, actor=actor, reason=f"edition {edition.version} published")
     return ImportReport(imported=[edition.version])
 
 

@@ -741,6 +741,8 @@ async def decide(principal: Principal, application_id: int, decision: DecisionIn
                 "certificate": certificate,
             },
         )
+        if certificate is not None:
+            await _recheck(row["provider"], principal.actor, f"decision on {row['number']}")
     return await application_view(principal, application_id)
 
 
@@ -817,6 +819,13 @@ async def _apply_approval(actor: Actor, application: dict, approved: list[dict],
         )
     await Certificate.update({Certificate.version: Certificate.version + 1}).where(Certificate.id == certificate["id"])
     return certificate["number"]
+
+
+async def _recheck(provider_id: int, actor: Actor, reason: str) -> None:
+    """A certificate changed: re-check the provider's registered panels in the same transaction."""
+    from registry.panels.service import recheck_panels
+
+    await recheck_panels([provider_id], actor=actor, reason=reason)
 
 
 # --- certificates --------------------------------------------------------------------------------------
@@ -1001,6 +1010,7 @@ async def change_certificate_status(
                 f"인증서 {number}에는 {change.effective_date} 이후의 상태 변경이 이미 있습니다.",
             )
         await _event(principal.actor, row, action, change.effective_date, ground=change.ground, reason=change.reason)
+        await _recheck(row["provider"], principal.actor, f"certificate {number} {action.value}")
     return await certificate_public(number, change.effective_date)
 
 
@@ -1304,4 +1314,5 @@ async def import_history(document: dict, *, actor: Actor = SYSTEM, demo: bool = 
                         valid_until=event.valid_until,
                     )
                 recorded.append(cert.number)
+            await _recheck(provider_id, actor, "records imported")
     return recorded

@@ -17,6 +17,7 @@ from registry.certification.tables import (
     Provider,
 )
 from registry.http.tables import IdempotentResponse
+from registry.panels.tables import Panel
 
 TABLES = [
     CatalogueItem,
@@ -35,6 +36,7 @@ TABLES = [
     CertificateItem,
     CertificateEvent,
     IdempotentResponse,
+    Panel,
 ]
 
 APP_CONFIG = AppConfig(

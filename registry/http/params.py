@@ -16,6 +16,8 @@ KOREA = ZoneInfo("Asia/Seoul")
 
 # Signature names Litestar fills itself; they are never query parameters.
 _RESERVED = {"request", "state", "headers", "cookies", "query", "data", "body", "scope", "socket", "self"}
+
+
 def allowed_query_names(handler: BaseRouteHandler, path_params: set[str]) -> frozenset[str]:
     # Computed per request (microseconds; Litestar caches the parsed signature). A cache keyed by
     # id(handler) answered for the wrong handler once an app was collected and its ids were reused.

@@ -74,6 +74,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "CERTIFICATE_NOT_ACTIVE": ("Certificate not active", "인증서가 유효하지 않음"),
     "RENEWAL_WINDOW_CLOSED": ("Outside the renewal window", "재인증 신청 기간 아님"),
     "EVALUATION_REQUIRED": ("Evaluation required", "평가 필요"),
+    "UNSUPPORTED_MEDIA_TYPE": ("Unsupported media type", "지원하지 않는 형식"),
     "HTTP_ERROR": ("Request failed", "요청 실패"),
 }
 

@@ -1,0 +1,1 @@
+"""The panel-check engine, registered panels, batch checks and impact analysis."""

@@ -1,0 +1,123 @@
+"""Panel checks over HTTP: one panel, registered panels, batch files, and impact of an edition."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Stream
+
+from registry.accounts.model import Principal, Role
+from registry.http.auth import principal_of, provider_only, regulator_only, requires, signed_in
+from registry.http.params import parse_date
+from registry.http.problems import FieldError, ProblemError
+from registry.panels import service
+from registry.panels.model import PanelRegistration, PanelRequest
+
+checkers = requires(Role.provider, Role.regulator, Role.reviewer)
+CHUNK = 1 << 20
+
+
+def me(request: Request) -> Principal:
+    principal = principal_of(request)
+    assert principal is not None
+    return principal
+
+
+def batch_format(request: Request, explicit: str | None) -> str:
+    if explicit:
+        if explicit not in service.BATCH_FORMATS:
+            raise ProblemError(
+                400, "INVALID_PARAMETER", f"'format' must be one of {', '.join(service.BATCH_FORMATS)}.",
+                f"'format'은(는) {', '.join(service.BATCH_FORMATS)} 중 하나여야 합니다.", errors=[FieldError("format", "unknown")],
+            )  # fmt: skip
+        return explicit
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    for fmt, media in service.BATCH_FORMATS.items():
+        if content_type in (
+            media,
+            f"application/{fmt}",
+            f"application/x-{fmt}",
+            "application/jsonl" if fmt == "jsonl" else media,
+        ):
+            return fmt
+    raise ProblemError(
+        415, "UNSUPPORTED_MEDIA_TYPE",
+        "Send the batch as text/csv, application/vnd.apache.parquet or application/x-ndjson (or say ?format=).",
+        "일괄 파일은 text/csv, application/vnd.apache.parquet, application/x-ndjson 중 하나로 보내십시오.",
+        errors=[FieldError("Content-Type", f"unsupported: {content_type or 'none'}", "header")],
+    )  # fmt: skip
+
+
+class PanelsController(Controller):
+    path = "/api/v1/panels"
+    tags = ("panels",)
+
+    @post("/check", guards=[checkers], operation_id="checkPanel", status_code=200,
+          summary="May this provider sell this panel on this date? Nothing is stored.")  # fmt: skip
+    async def check(self, request: Request, data: JSONBody[PanelRequest]) -> dict[str, Any]:
+        return await service.check_panel(me(request), data)
+
+    @post("/", guards=[provider_only], operation_id="registerPanel", status_code=201)
+    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> dict[str, Any]:
+        return await service.register_panel(me(request), data)
+
+    @get(
+        "/{panel_id:int}",
+        guards=[signed_in],
+        operation_id="getPanel",
+        summary="A registered panel and its latest check",
+    )
+    async def read(self, request: Request, panel_id: FromPath[int]) -> dict[str, Any]:
+        return await service.read_panel(me(request), panel_id)
+
+    @post("/{panel_id:int}/check", guards=[signed_in], operation_id="recheckPanel", status_code=200)
+    async def recheck(self, request: Request, panel_id: FromPath[int]) -> dict[str, Any]:
+        return await service.recheck_on_request(me(request), panel_id)
+
+    @post("/check-batch", guards=[requires(Role.provider, Role.regulator)], operation_id="checkPanelBatch", status_code=200,
+          summary="CSV, Parquet or JSON lines in (one row per panel item); results back in the same format")  # fmt: skip
+    async def batch(
+        self,
+        request: Request,
+        as_of: Annotated[
+            str | None, QueryParameter(description="default date for rows without as_of", required=False)
+        ] = None,
+        fmt: Annotated[
+            str | None, QueryParameter(name="format", description="csv, parquet or jsonl", required=False)
+        ] = None,
+    ) -> Stream:
+        kind = batch_format(request, fmt)
+        day = parse_date("as_of", as_of, default=None) if as_of else None
+        body = await request.body()
+        out, summary = await service.check_batch(me(request), body, kind, as_of=day)
+        payload = service.write_batch(out, kind)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(payload), CHUNK):
+                yield payload[start : start + CHUNK]
+
+        return Stream(
+            chunks(),
+            media_type=service.BATCH_FORMATS[kind],
+            headers={
+                "X-Panels": str(summary["panels"]),
+                "X-Panels-Permitted": str(summary["permitted"]),
+                "X-Rows": str(summary["rows"]),
+                "X-Findings": str(summary["findings"]),
+            },
+        )
+
+
+class ImpactController(Controller):
+    tags = ("catalogue drafts",)
+
+    @get("/api/v1/catalog/versions/{version:str}/impact", guards=[regulator_only], operation_id="editionImpact",
+         summary="Registered panels whose verdict would change if this edition were in force")  # fmt: skip
+    async def impact(self, version: FromPath[str]) -> dict[str, Any]:
+        return await service.impact(version)
+
+
+__all__ = ["ImpactController", "PanelsController", "Response"]

@@ -1,0 +1,368 @@
+"""The panel-check engine: one vectorised implementation (polars) of how panel items are judged
+(DESIGN §3), serving single checks, registered panels, batch files and impact analysis alike.
+
+The rules that depend only on the catalogue or only on a provider's certificates are evaluated by their
+one implementation in the domain (`Catalogue.permission_finding`, `standing_on`) at every date where
+their answer can change; the engine joins those answers to the panel rows by date, and applies the
+per-row rules (certified item, gene restriction, marker form, minors, validation, claims, duplicates)
+as column expressions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from registry.catalog.model import RSID, Catalogue, EntryStatus, Tier
+from registry.certification.model import CertificateEventView, Standing, standing_on
+from registry.findings import finding_rules, message_expression, template_fields
+
+DAWN = dt.date(1, 1, 1)
+ONE_DAY = dt.timedelta(days=1)
+
+# HGNC-style symbols (as the notices write loci: CYP1A1-CYP1A2, CDKN2A/B) or dbSNP rsIDs.
+SYMBOL_PATTERN = r"^(?:[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*|rs[1-9][0-9]*)$"
+STEP_ORDER = {
+    "UNKNOWN_ITEM": 1, "ITEM_NOT_YET_PERMITTED": 2, "ITEM_WITHDRAWN": 2, "TEMPORARY_PERMISSION_EXPIRED": 2,
+    "PROVIDER_NOT_CERTIFIED": 3, "CERTIFICATE_SUSPENDED": 3, "CERTIFICATE_REVOKED": 3, "CERTIFICATE_EXPIRED": 3,
+    "ITEM_NOT_CERTIFIED": 3, "GENE_NOT_PERMITTED": 3, "MALFORMED_MARKER": 4, "MINORS_NOT_PERMITTED": 5,
+    "VALIDATION_REQUIRED": 6, "DUPLICATE_ITEM": 7, "PROHIBITED_CLAIM": 8,
+}  # fmt: skip
+PARAMS = template_fields()
+
+# The columns of panel rows the engine reads (one row per panel item).
+ROW_SCHEMA = {
+    "panel_id": pl.String,
+    "position": pl.Int32,
+    "provider_id": pl.Int64,
+    "as_of": pl.Date,
+    "target": pl.String,
+    "code": pl.String,
+    "genes": pl.List(pl.String),
+    "markers": pl.List(pl.String),
+    "validation_ref": pl.String,
+}
+PANEL_SCHEMA = {"panel_id": pl.String, "claims": pl.String}
+FINDING_COLUMNS = ["panel_id", "item", "code", "severity", "message_ko", "message_en", "basis"]
+
+
+# --- what the rules say at each date (computed once per catalogue / certificate revision) ---------------
+
+
+def gene_aliases(symbol: str) -> list[str]:
+    """A notice's locus also admits its parts: CDKN2A/B -> CDKN2A, CDKN2B; CYP1A1-CYP1A2 -> both."""
+    names = [symbol]
+    if "/" in symbol:
+        head, *tails = symbol.split("/")
+        stem = head.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if all(len(t) == 1 for t in tails) else ""
+        names += [head] + [stem + t if stem else t for t in tails]
+    if "-" in symbol:
+        names += symbol.split("-")
+    return sorted(set(names))
+
+
+def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
+    """For each item, the dates from which the permitted list's answer about it changes, and the
+    answer: its permission finding (or none), whether it is open to every reported institution, the
+    genes and markers it is restricted to, its minors policy and tier."""
+    rows = []
+    for code in sorted(catalogue.known_codes()):
+        boundaries = {DAWN}
+        for edition in catalogue.editions:
+            boundaries.add(edition.effective_from)
+            entry = edition.entry(code)
+            if entry is not None:
+                for until in (entry.temporary_until, entry.open_to_reported_until):
+                    if until is not None:
+                        boundaries.add(until + ONE_DAY)
+        for start in sorted(boundaries):
+            found = catalogue.permission_finding(code, start)
+            edition = catalogue.in_force(start)
+            entry = edition.entry(code) if edition else None
+            listed = entry is not None and entry.status is not EntryStatus.withdrawn
+            open_ = bool(
+                listed
+                and entry.open_to_reported
+                and (entry.open_to_reported_until is None or start <= entry.open_to_reported_until)
+            )
+            params = dict(found.params) if found else {}
+            rows.append(
+                {
+                    "code": code,
+                    "start": start,
+                    "cat_code": found.code if found else None,
+                    **{f"cat_{k}": params.get(k) for k in ("edition", "first_listed", "withdrawn_in", "until")},
+                    "open": open_,
+                    "allowed_genes": sorted({a for g in entry.restricted_genes for a in gene_aliases(g)})
+                    if entry
+                    else [],
+                    "allowed_markers": list(entry.restricted_markers) if entry else [],
+                    "minors_ok": bool(entry and entry.minors.value == "permitted"),
+                    "disease": bool(entry and entry.tier is Tier.disease),
+                }
+            )
+    schema = {
+        "code": pl.String, "start": pl.Date, "cat_code": pl.String,
+        **{f"cat_{k}": pl.String for k in ("edition", "first_listed", "withdrawn_in", "until")},
+        "open": pl.Boolean, "allowed_genes": pl.List(pl.String), "allowed_markers": pl.List(pl.String),
+        "minors_ok": pl.Boolean, "disease": pl.Boolean,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema).sort("start")
+
+
+def edition_segments(catalogue: Catalogue) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "start": [e.effective_from for e in catalogue.editions],
+            "catalog_version": [e.version for e in catalogue.editions],
+        },
+        schema={"start": pl.Date, "catalog_version": pl.String},
+    ).sort("start")
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """One certificate as the engine needs it: events for its standing, items with their dates."""
+
+    provider_id: int
+    number: str
+    events: Sequence[CertificateEventView]
+    items: Sequence[tuple[str, dt.date, dt.date | None]]  # code, certified_from, certified_until
+
+
+def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """For each provider, the dates from which its certification changes: which certificate counts,
+    its standing and since when; and the items certified in each such stretch."""
+    by_provider: dict[int, list[CertificateRecord]] = {}
+    for record in records:
+        by_provider.setdefault(record.provider_id, []).append(record)
+    segments, items = [], []
+    segment_id = 0
+    for provider_id, certificates in sorted(by_provider.items()):
+        boundaries: set[dt.date] = set()
+        for c in certificates:
+            for e in c.events:
+                boundaries.add(e.effective_date)
+                if e.valid_until is not None:
+                    boundaries.add(e.valid_until + ONE_DAY)
+            for _, start, until in c.items:
+                boundaries.add(start)
+                if until is not None:
+                    boundaries.add(until + ONE_DAY)
+        for start in sorted(boundaries):
+            chosen = None
+            for c in certificates:
+                standing = standing_on(c.events, start)
+                if standing.standing is Standing.not_yet_valid:
+                    continue
+                rank = (standing.certified, standing.valid_from)
+                if chosen is None or rank > chosen[0]:
+                    chosen = (rank, c, standing)
+            if chosen is None:
+                continue
+            _, certificate, standing = chosen
+            segment_id += 1
+            segments.append(
+                {
+                    "provider_id": provider_id,
+                    "start": start,
+                    "segment": segment_id,
+                    "standing": standing.standing.value,
+                    "certificate": certificate.number,
+                    "since": standing.since,
+                }
+            )
+            if standing.certified:
+                items += [
+                    {"segment": segment_id, "code": code}
+                    for code, frm, until in certificate.items
+                    if frm <= start and (until is None or start <= until)
+                ]
+    seg = pl.DataFrame(
+        segments,
+        schema={"provider_id": pl.Int64, "start": pl.Date, "segment": pl.Int64, "standing": pl.String,
+                "certificate": pl.String, "since": pl.Date},
+    ).sort("start")  # fmt: skip
+    certified = (
+        pl.DataFrame(items, schema={"segment": pl.Int64, "code": pl.String})
+        .unique()
+        .with_columns(pl.lit(True).alias("certified"))
+    )
+    return seg, certified
+
+
+@dataclass(frozen=True)
+class RulesAtDates:
+    """Everything a check needs besides the panels, precomputed; immutable, shared between requests."""
+
+    catalogue: pl.DataFrame
+    editions: pl.DataFrame
+    certificates: pl.DataFrame
+    certified: pl.DataFrame
+
+    @classmethod
+    def build(cls, catalogue: Catalogue, records: Iterable[CertificateRecord]) -> RulesAtDates:
+        seg, certified = certificate_segments(records)
+        return cls(catalogue_segments(catalogue), edition_segments(catalogue), seg, certified)
+
+
+# --- the check ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    panels: pl.DataFrame  # panel_id, verdict, catalog_version, certificate, certificate_status
+    findings: pl.DataFrame  # FINDING_COLUMNS, in a stable order
+
+
+def _rules_table() -> pl.DataFrame:
+    rules = finding_rules()
+    return pl.DataFrame(
+        {
+            "code": list(rules),
+            "severity": [r.severity.value for r in rules.values()],
+            "basis": [r.basis for r in rules.values()],
+            "step": [STEP_ORDER.get(c, 9) for c in rules],
+        }
+    )
+
+
+def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> CheckResult:
+    """Judge every panel item row, and every panel's claims and duplicates."""
+    rows = rows.select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()]).sort("as_of")
+    rows = rows.join_asof(
+        rules.catalogue, left_on="as_of", right_on="start", by="code", strategy="backward", check_sortedness=False
+    )
+    rows = rows.join_asof(
+        rules.certificates.drop("start").with_columns(rules.certificates["start"].alias("cert_start")),
+        left_on="as_of", right_on="cert_start", by="provider_id", strategy="backward", check_sortedness=False,
+    )  # fmt: skip
+    rows = rows.join(rules.certified, on=["segment", "code"], how="left").with_columns(
+        pl.col("certified").fill_null(False),
+        pl.col("genes").fill_null([]),
+        pl.col("markers").fill_null([]),
+    )
+    known = pl.col("open").is_not_null()
+    catalogue_code = pl.when(~known).then(pl.lit("UNKNOWN_ITEM")).otherwise(pl.col("cat_code"))
+    rows = rows.with_columns(catalogue_code.alias("cat_code"))
+    allowed = pl.col("cat_code").is_null() & (pl.col("standing") == "active") & pl.col("certified")
+    open_mode = pl.col("cat_code").is_null() & ~allowed & pl.col("open")
+    access_code = (
+        pl.when(pl.col("cat_code").is_not_null() | allowed | open_mode)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("standing").is_null())
+        .then(pl.lit("PROVIDER_NOT_CERTIFIED"))
+        .when(pl.col("standing") == "suspended")
+        .then(pl.lit("CERTIFICATE_SUSPENDED"))
+        .when(pl.col("standing") == "revoked")
+        .then(pl.lit("CERTIFICATE_REVOKED"))
+        .when(pl.col("standing") == "expired")
+        .then(pl.lit("CERTIFICATE_EXPIRED"))
+        .otherwise(pl.lit("ITEM_NOT_CERTIFIED"))
+    )
+    # In open mode each gene must be one the notice lists; an rsID must be a listed marker unless the row
+    # also names a listed gene (the rsID is then read as a variant of that gene: see rules/README.md).
+    symbols = pl.concat_list("genes", "markers").list.eval(
+        pl.element().filter(pl.element().str.contains(SYMBOL_PATTERN))
+    )
+    is_rs = pl.element().str.starts_with("rs")
+    outside = pl.concat_list(
+        symbols.list.eval(pl.element().filter(~is_rs)).list.set_difference(pl.col("allowed_genes")),
+        pl.when(pl.col("genes").list.set_intersection(pl.col("allowed_genes")).list.len() > 0)
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .otherwise(symbols.list.eval(pl.element().filter(is_rs)).list.set_difference(pl.col("allowed_markers"))),
+    )
+    rows = rows.with_columns(
+        access_code.alias("access_code"),
+        pl.when(open_mode)
+        .then(outside.list.unique(maintain_order=True))
+        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
+        .alias("bad_genes"),
+        pl.concat_list("genes", "markers")
+        .list.eval(pl.element().filter(~pl.element().str.contains(SYMBOL_PATTERN)))
+        .list.unique(maintain_order=True)
+        .alias("malformed"),
+    )
+    base = ["panel_id", "position", "code", "as_of", *[f"cat_{k}" for k in ("edition", "first_listed", "withdrawn_in", "until")],
+            "certificate", "since"]  # fmt: skip
+    parts = [
+        rows.filter(pl.col("cat_code").is_not_null()).select(*base, pl.col("cat_code").alias("finding")),
+        rows.filter(pl.col("access_code").is_not_null()).select(*base, pl.col("access_code").alias("finding")),
+        rows.select(*base, pl.col("bad_genes").alias("gene"))
+        .explode("gene")
+        .drop_nulls("gene")
+        .with_columns(pl.lit("GENE_NOT_PERMITTED").alias("finding")),
+        rows.select(*base, pl.col("malformed").alias("marker"))
+        .explode("marker")
+        .drop_nulls("marker")
+        .with_columns(pl.lit("MALFORMED_MARKER").alias("finding")),
+        rows.filter(known & (pl.col("target") == "minor") & ~pl.col("minors_ok")).select(
+            *base, pl.lit("MINORS_NOT_PERMITTED").alias("finding")
+        ),
+        rows.filter(known & pl.col("disease") & pl.col("validation_ref").fill_null("").str.strip_chars().eq("")).select(
+            *base, pl.lit("VALIDATION_REQUIRED").alias("finding")
+        ),
+        rows.filter(pl.col("position") != pl.col("position").min().over(["panel_id", "code"]))
+        .sort("position")
+        .unique(["panel_id", "code"], keep="first")
+        .select(*base, pl.lit("DUPLICATE_ITEM").alias("finding")),
+    ]  # fmt: skip
+    item_findings = pl.concat(parts, how="diagonal_relaxed")
+    claims = (
+        panels.select(pl.col("panel_id").cast(pl.String), pl.col("claims").cast(pl.String).fill_null(""))
+        .with_columns(pl.col("claims").str.extract_all(claims_regex()).alias("phrase"))
+        .explode("phrase")
+        .drop_nulls("phrase")
+        .with_columns(pl.col("phrase").str.to_lowercase())
+        .unique(["panel_id", "phrase"], keep="first", maintain_order=True)
+        .select("panel_id", "phrase", pl.lit("PROHIBITED_CLAIM").alias("finding"), pl.lit(1_000_000, dtype=pl.Int32).alias("position"))
+    )  # fmt: skip
+    findings = pl.concat([item_findings, claims], how="diagonal_relaxed")
+    findings = findings.with_columns(
+        pl.col("code").alias("item"),
+        pl.col("finding").alias("code"),
+        pl.col("as_of").cast(pl.String),
+        *[pl.col(f"cat_{k}").alias(k) for k in ("edition", "first_listed", "withdrawn_in", "until")],
+        pl.col("since").cast(pl.String),
+        pl.lit(None, dtype=pl.String).alias("count"),
+    )
+    for column in PARAMS:
+        if column not in findings.columns:
+            findings = findings.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    findings = (
+        findings.join(_rules_table(), on="code", how="left")
+        .with_columns(message_expression("ko").alias("message_ko"), message_expression("en").alias("message_en"))
+        .sort(["panel_id", "position", "step", "code", "gene", "marker", "phrase"], nulls_last=True)
+        .select(FINDING_COLUMNS)
+    )
+    verdicts = findings.group_by("panel_id").agg((pl.col("severity") == "error").any().alias("blocked"))
+    first = rows.group_by("panel_id").agg(
+        pl.col("as_of").first(), pl.col("certificate").first(), pl.col("standing").first()
+    )
+    first = first.sort("as_of").join_asof(rules.editions, left_on="as_of", right_on="start", strategy="backward")
+    result = (
+        panels.select(pl.col("panel_id").cast(pl.String))
+        .join(first, on="panel_id", how="left")
+        .join(verdicts, on="panel_id", how="left")
+        .select(
+            "panel_id",
+            pl.when(pl.col("blocked").fill_null(False)).then(pl.lit("not_permitted")).otherwise(pl.lit("permitted")).alias("verdict"),
+            "as_of",
+            "catalog_version",
+            "certificate",
+            pl.col("standing").alias("certificate_status"),
+        )
+    )  # fmt: skip
+    return CheckResult(result, findings)
+
+
+def claims_regex() -> str:
+    from registry.panels.model import prohibited_claim_pattern
+
+    return "(?i)" + prohibited_claim_pattern().pattern
+
+
+__all__ = ["RSID", "CertificateRecord", "CheckResult", "RulesAtDates", "check"]

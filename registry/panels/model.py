@@ -1,0 +1,60 @@
+"""What a panel check is asked and what it answers; the claims rule read from rules/claims.toml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from registry.settings import PROJECT_ROOT
+
+Target = Literal["adult", "minor"]
+Symbol = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class PanelItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]
+    genes: list[Symbol] = Field(default_factory=list, max_length=1000)
+    markers: list[Symbol] = Field(default_factory=list, max_length=10000)
+    validation_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class PanelRequest(BaseModel):
+    """One panel to check: the request body of POST /api/v1/panels/check."""
+
+    model_config = ConfigDict(extra="forbid")
+    provider_id: int | None = Field(default=None, description="a regulator names the provider; a provider may omit it")
+    as_of: dt.date | None = Field(default=None, description="default: today in Korea (Asia/Seoul)")
+    target: Target = "adult"
+    items: list[PanelItem] = Field(min_length=1, max_length=1000)
+    claims: Annotated[str, StringConstraints(max_length=20000)] = ""
+
+
+class PanelRegistration(BaseModel):
+    """A provider's consumer product, registered so that it is re-checked whenever the rules move."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    target: Target = "adult"
+    items: list[PanelItem] = Field(min_length=1, max_length=1000)
+    claims: Annotated[str, StringConstraints(max_length=20000)] = ""
+
+
+@cache
+def prohibited_claim_pattern(path: Path = PROJECT_ROOT / "rules" / "claims.toml") -> re.Pattern[str]:
+    words = tomllib.loads(path.read_text(encoding="utf-8"))["prohibited"]
+    return re.compile("|".join(f"(?:{w})" for w in [*words["ko"], *words["en"]]), re.IGNORECASE)
+
+
+def prohibited_phrases(claims: str) -> list[str]:
+    """Each distinct prohibited phrase in a claims text, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for match in prohibited_claim_pattern().finditer(claims or ""):
+        seen.setdefault(match.group(0).lower(), None)
+    return list(seen)
