@@ -30,9 +30,12 @@ def batch_format(request: Request, explicit: str | None) -> str:
     if explicit:
         if explicit not in service.BATCH_FORMATS:
             raise ProblemError(
-                400, "INVALID_PARAMETER", f"'format' must be one of {', '.join(service.BATCH_FORMATS)}.",
-                f"'format'은(는) {', '.join(service.BATCH_FORMATS)} 중 하나여야 합니다.", errors=[FieldError("format", "unknown")],
-            )  # fmt: skip
+                400,
+                "INVALID_PARAMETER",
+                f"'format' must be one of {', '.join(service.BATCH_FORMATS)}.",
+                f"'format'은(는) {', '.join(service.BATCH_FORMATS)} 중 하나여야 합니다.",
+                errors=[FieldError("format", "unknown")],
+            )
         return explicit
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     for fmt, media in service.BATCH_FORMATS.items():
@@ -44,19 +47,25 @@ def batch_format(request: Request, explicit: str | None) -> str:
         ):
             return fmt
     raise ProblemError(
-        415, "UNSUPPORTED_MEDIA_TYPE",
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
         "Send the batch as text/csv, application/vnd.apache.parquet or application/x-ndjson (or say ?format=).",
         "일괄 파일은 text/csv, application/vnd.apache.parquet, application/x-ndjson 중 하나로 보내십시오.",
         errors=[FieldError("Content-Type", f"unsupported: {content_type or 'none'}", "header")],
-    )  # fmt: skip
+    )
 
 
 class PanelsController(Controller):
     path = "/api/v1/panels"
     tags = ("panels",)
 
-    @post("/check", guards=[checkers], operation_id="checkPanel", status_code=200,
-          summary="May this provider sell this panel on this date? Nothing is stored.")  # fmt: skip
+    @post(
+        "/check",
+        guards=[checkers],
+        operation_id="checkPanel",
+        status_code=200,
+        summary="May this provider sell this panel on this date? Nothing is stored.",
+    )
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> dict[str, Any]:
         return await service.check_panel(me(request), data)
 
@@ -77,8 +86,13 @@ class PanelsController(Controller):
     async def recheck(self, request: Request, panel_id: FromPath[int]) -> dict[str, Any]:
         return await service.recheck_on_request(me(request), panel_id)
 
-    @post("/check-batch", guards=[requires(Role.provider, Role.regulator)], operation_id="checkPanelBatch", status_code=200,
-          summary="CSV, Parquet or JSON lines in (one row per panel item); results back in the same format")  # fmt: skip
+    @post(
+        "/check-batch",
+        guards=[requires(Role.provider, Role.regulator)],
+        operation_id="checkPanelBatch",
+        status_code=200,
+        summary="CSV, Parquet or JSON lines in (one row per panel item); results back in the same format",
+    )
     async def batch(
         self,
         request: Request,
@@ -114,8 +128,12 @@ class PanelsController(Controller):
 class ImpactController(Controller):
     tags = ("catalogue drafts",)
 
-    @get("/api/v1/catalog/versions/{version:str}/impact", guards=[regulator_only], operation_id="editionImpact",
-         summary="Registered panels whose verdict would change if this edition were in force")  # fmt: skip
+    @get(
+        "/api/v1/catalog/versions/{version:str}/impact",
+        guards=[regulator_only],
+        operation_id="editionImpact",
+        summary="Registered panels whose verdict would change if this edition were in force",
+    )
     async def impact(self, version: FromPath[str]) -> dict[str, Any]:
         return await service.impact(version)
 

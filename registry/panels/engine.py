@@ -26,11 +26,22 @@ ONE_DAY = dt.timedelta(days=1)
 # HGNC-style symbols (as the notices write loci: CYP1A1-CYP1A2, CDKN2A/B) or dbSNP rsIDs.
 SYMBOL_PATTERN = r"^(?:[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*|rs[1-9][0-9]*)$"
 STEP_ORDER = {
-    "UNKNOWN_ITEM": 1, "ITEM_NOT_YET_PERMITTED": 2, "ITEM_WITHDRAWN": 2, "TEMPORARY_PERMISSION_EXPIRED": 2,
-    "PROVIDER_NOT_CERTIFIED": 3, "CERTIFICATE_SUSPENDED": 3, "CERTIFICATE_REVOKED": 3, "CERTIFICATE_EXPIRED": 3,
-    "ITEM_NOT_CERTIFIED": 3, "GENE_NOT_PERMITTED": 3, "MALFORMED_MARKER": 4, "MINORS_NOT_PERMITTED": 5,
-    "VALIDATION_REQUIRED": 6, "DUPLICATE_ITEM": 7, "PROHIBITED_CLAIM": 8,
-}  # fmt: skip
+    "UNKNOWN_ITEM": 1,
+    "ITEM_NOT_YET_PERMITTED": 2,
+    "ITEM_WITHDRAWN": 2,
+    "TEMPORARY_PERMISSION_EXPIRED": 2,
+    "PROVIDER_NOT_CERTIFIED": 3,
+    "CERTIFICATE_SUSPENDED": 3,
+    "CERTIFICATE_REVOKED": 3,
+    "CERTIFICATE_EXPIRED": 3,
+    "ITEM_NOT_CERTIFIED": 3,
+    "GENE_NOT_PERMITTED": 3,
+    "MALFORMED_MARKER": 4,
+    "MINORS_NOT_PERMITTED": 5,
+    "VALIDATION_REQUIRED": 6,
+    "DUPLICATE_ITEM": 7,
+    "PROHIBITED_CLAIM": 8,
+}
 PARAMS = template_fields()
 
 # The columns of panel rows the engine reads (one row per panel item).
@@ -105,11 +116,16 @@ def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
                 }
             )
     schema = {
-        "code": pl.String, "start": pl.Date, "cat_code": pl.String,
+        "code": pl.String,
+        "start": pl.Date,
+        "cat_code": pl.String,
         **{f"cat_{k}": pl.String for k in ("edition", "first_listed", "withdrawn_in", "until")},
-        "open": pl.Boolean, "allowed_genes": pl.List(pl.String), "allowed_markers": pl.List(pl.String),
-        "minors_ok": pl.Boolean, "disease": pl.Boolean,
-    }  # fmt: skip
+        "open": pl.Boolean,
+        "allowed_genes": pl.List(pl.String),
+        "allowed_markers": pl.List(pl.String),
+        "minors_ok": pl.Boolean,
+        "disease": pl.Boolean,
+    }
     return pl.DataFrame(rows, schema=schema).sort("start")
 
 
@@ -183,9 +199,15 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
                 ]
     seg = pl.DataFrame(
         segments,
-        schema={"provider_id": pl.Int64, "start": pl.Date, "segment": pl.Int64, "standing": pl.String,
-                "certificate": pl.String, "since": pl.Date},
-    ).sort("start")  # fmt: skip
+        schema={
+            "provider_id": pl.Int64,
+            "start": pl.Date,
+            "segment": pl.Int64,
+            "standing": pl.String,
+            "certificate": pl.String,
+            "since": pl.Date,
+        },
+    ).sort("start")
     certified = (
         pl.DataFrame(items, schema={"segment": pl.Int64, "code": pl.String})
         .unique()
@@ -238,8 +260,12 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     )
     rows = rows.join_asof(
         rules.certificates.drop("start").with_columns(rules.certificates["start"].alias("cert_start")),
-        left_on="as_of", right_on="cert_start", by="provider_id", strategy="backward", check_sortedness=False,
-    )  # fmt: skip
+        left_on="as_of",
+        right_on="cert_start",
+        by="provider_id",
+        strategy="backward",
+        check_sortedness=False,
+    )
     rows = rows.join(rules.certified, on=["segment", "code"], how="left").with_columns(
         pl.col("certified").fill_null(False),
         pl.col("genes").fill_null([]),
@@ -286,8 +312,15 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         .list.unique(maintain_order=True)
         .alias("malformed"),
     )
-    base = ["panel_id", "position", "code", "as_of", *[f"cat_{k}" for k in ("edition", "first_listed", "withdrawn_in", "until")],
-            "certificate", "since"]  # fmt: skip
+    base = [
+        "panel_id",
+        "position",
+        "code",
+        "as_of",
+        *[f"cat_{k}" for k in ("edition", "first_listed", "withdrawn_in", "until")],
+        "certificate",
+        "since",
+    ]
     parts = [
         rows.filter(pl.col("cat_code").is_not_null()).select(*base, pl.col("cat_code").alias("finding")),
         rows.filter(pl.col("access_code").is_not_null()).select(*base, pl.col("access_code").alias("finding")),
@@ -309,7 +342,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         .sort("position")
         .unique(["panel_id", "code"], keep="first")
         .select(*base, pl.lit("DUPLICATE_ITEM").alias("finding")),
-    ]  # fmt: skip
+    ]
     item_findings = pl.concat(parts, how="diagonal_relaxed")
     claims = (
         panels.select(pl.col("panel_id").cast(pl.String), pl.col("claims").cast(pl.String).fill_null(""))
@@ -318,8 +351,13 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         .drop_nulls("phrase")
         .with_columns(pl.col("phrase").str.to_lowercase())
         .unique(["panel_id", "phrase"], keep="first", maintain_order=True)
-        .select("panel_id", "phrase", pl.lit("PROHIBITED_CLAIM").alias("finding"), pl.lit(1_000_000, dtype=pl.Int32).alias("position"))
-    )  # fmt: skip
+        .select(
+            "panel_id",
+            "phrase",
+            pl.lit("PROHIBITED_CLAIM").alias("finding"),
+            pl.lit(1_000_000, dtype=pl.Int32).alias("position"),
+        )
+    )
     findings = pl.concat([item_findings, claims], how="diagonal_relaxed")
     findings = findings.with_columns(
         pl.col("code").alias("item"),
@@ -349,13 +387,16 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         .join(verdicts, on="panel_id", how="left")
         .select(
             "panel_id",
-            pl.when(pl.col("blocked").fill_null(False)).then(pl.lit("not_permitted")).otherwise(pl.lit("permitted")).alias("verdict"),
+            pl.when(pl.col("blocked").fill_null(False))
+            .then(pl.lit("not_permitted"))
+            .otherwise(pl.lit("permitted"))
+            .alias("verdict"),
             "as_of",
             "catalog_version",
             "certificate",
             pl.col("standing").alias("certificate_status"),
         )
-    )  # fmt: skip
+    )
     return CheckResult(result, findings)
 
 

@@ -43,7 +43,8 @@ _cache: dict[str, _Cached] = {}
 
 async def _revision() -> tuple:
     rows = await CatalogueEdition.raw(
-        "SELECT (SELECT COUNT(*) FROM certificate_event) AS events, (SELECT MAX(id) FROM certificate_event) AS last_event, "
+        "SELECT (SELECT COUNT(*) FROM certificate_event) AS events, "
+        "(SELECT MAX(id) FROM certificate_event) AS last_event, "
         "(SELECT COUNT(*) FROM catalogue_edition WHERE state = 'published') AS editions, "
         "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition"
     )
@@ -57,9 +58,14 @@ async def certificate_records(provider_ids: Iterable[int] | None = None) -> list
     certs = await certificates
     ids = [c["id"] for c in certs] or [-1]
     events = await CertificateEvent.select(
-        CertificateEvent.id, CertificateEvent.certificate, CertificateEvent.kind, CertificateEvent.effective_date,
-        CertificateEvent.valid_until, CertificateEvent.ground, CertificateEvent.reason,
-    ).where(CertificateEvent.certificate.is_in(ids))  # fmt: skip
+        CertificateEvent.id,
+        CertificateEvent.certificate,
+        CertificateEvent.kind,
+        CertificateEvent.effective_date,
+        CertificateEvent.valid_until,
+        CertificateEvent.ground,
+        CertificateEvent.reason,
+    ).where(CertificateEvent.certificate.is_in(ids))
     items = await CertificateItem.select(
         CertificateItem.certificate,
         CertificateItem.code,
@@ -102,11 +108,18 @@ def panel_rows(
 ) -> list[dict]:
     return [
         {
-            "panel_id": panel_id, "position": i, "provider_id": provider_id, "as_of": as_of, "target": target,
-            "code": item.code, "genes": item.genes, "markers": item.markers, "validation_ref": item.validation_ref,
+            "panel_id": panel_id,
+            "position": i,
+            "provider_id": provider_id,
+            "as_of": as_of,
+            "target": target,
+            "code": item.code,
+            "genes": item.genes,
+            "markers": item.markers,
+            "validation_ref": item.validation_ref,
         }
         for i, item in enumerate(items)
-    ]  # fmt: skip
+    ]
 
 
 def frames(rows: list[dict], claims: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -143,25 +156,33 @@ def provider_for(principal: Principal, requested: int | None) -> int:
     if principal.role is Role.provider:
         if requested is not None and requested != principal.provider_id:
             raise ProblemError(
-                403, "ROLE_NOT_ALLOWED", "A provider checks panels for its own organisation only.",
+                403,
+                "ROLE_NOT_ALLOWED",
+                "A provider checks panels for its own organisation only.",
                 "검사기관은 자기 기관의 패널만 확인할 수 있습니다.",
                 errors=[FieldError("provider_id", "not your organisation", "body")],
-            )  # fmt: skip
+            )
         return principal.provider_id  # type: ignore[return-value]
     if requested is None:
         raise ProblemError(
-            422, "INVALID_BODY", "Name the provider whose panel this is (provider_id).", "provider_id가 필요합니다.",
+            422,
+            "INVALID_BODY",
+            "Name the provider whose panel this is (provider_id).",
+            "provider_id가 필요합니다.",
             errors=[FieldError("provider_id", "required for staff", "body")],
-        )  # fmt: skip
+        )
     return requested
 
 
 async def _known_provider(provider_id: int) -> None:
     if not await Provider.exists().where(Provider.id == provider_id):
         raise ProblemError(
-            422, "INVALID_BODY", f"No provider {provider_id} is registered.", f"{provider_id}번 기관은 등록되어 있지 않습니다.",
+            422,
+            "INVALID_BODY",
+            f"No provider {provider_id} is registered.",
+            f"{provider_id}번 기관은 등록되어 있지 않습니다.",
             errors=[FieldError("provider_id", "unknown provider", "body")],
-        )  # fmt: skip
+        )
 
 
 # --- single check ----------------------------------------------------------------------------------------
@@ -220,10 +241,12 @@ async def register_panel(principal: Principal, registration: PanelRegistration) 
     async with write_transaction():
         now = utcnow()
         row = {
-            "provider": principal.provider_id, "name": registration.name, "target": registration.target,
+            "provider": principal.provider_id,
+            "name": registration.name,
+            "target": registration.target,
             "claims": registration.claims,
             "items": json.dumps([i.model_dump() for i in registration.items], ensure_ascii=False),
-        }  # fmt: skip
+        }
         provisional = await _check_stored([{**row, "id": 0}], day, rules)
         latest = provisional["0"]
         panel_id = (
@@ -279,8 +302,14 @@ async def recheck_panels(provider_ids: Iterable[int] | None = None, *, actor=Non
             }
         ).where(Panel.id == row["id"])
         if latest["verdict"] != row["verdict"]:
-            await record(actor or SYSTEM, "panel.verdict_changed", "panel", row["id"],
-                         before={"verdict": row["verdict"]}, after={"verdict": latest["verdict"], "reason": reason})  # fmt: skip
+            await record(
+                actor or SYSTEM,
+                "panel.verdict_changed",
+                "panel",
+                row["id"],
+                before={"verdict": row["verdict"]},
+                after={"verdict": latest["verdict"], "reason": reason},
+            )
     return len(rows)
 
 
@@ -335,9 +364,12 @@ def _as_list(column: str, frame: pl.DataFrame) -> pl.Expr:
     if isinstance(dtype, pl.List):
         return pl.col(column).cast(pl.List(pl.String)).fill_null([])
     return (
-        pl.col(column).cast(pl.String).fill_null("").str.split(LIST_SEPARATOR)
+        pl.col(column)
+        .cast(pl.String)
+        .fill_null("")
+        .str.split(LIST_SEPARATOR)
         .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
-    )  # fmt: skip
+    )
 
 
 def prepare_batch(
@@ -370,8 +402,10 @@ def prepare_batch(
         pl.col("code").cast(pl.String).str.strip_chars().str.to_uppercase(),
         _as_list("genes", frame).alias("genes"),
         _as_list("markers", frame).alias("markers"),
-        (pl.col("validation_ref").cast(pl.String) if "validation_ref" in cols else pl.lit(None, dtype=pl.String)).alias("validation_ref"),
-    )  # fmt: skip
+        (pl.col("validation_ref").cast(pl.String) if "validation_ref" in cols else pl.lit(None, dtype=pl.String)).alias(
+            "validation_ref"
+        ),
+    )
     for column, bad in (
         ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),
         ("code", pl.col("code").is_null() | (pl.col("code") == "")),
@@ -382,18 +416,27 @@ def prepare_batch(
         offending = rows.filter(bad).select("row").head(1)
         if offending.height:
             raise BatchError(column, f"missing or malformed in row {offending.item() + 1} (of {n})")
-    inconsistent = rows.group_by("panel_id").agg(
-        pl.col("provider_id").n_unique().alias("providers"), pl.col("as_of").n_unique().alias("dates"), pl.col("target").n_unique().alias("targets")
-    ).filter((pl.col("providers") > 1) | (pl.col("dates") > 1) | (pl.col("targets") > 1))  # fmt: skip
+    inconsistent = (
+        rows.group_by("panel_id")
+        .agg(
+            pl.col("provider_id").n_unique().alias("providers"),
+            pl.col("as_of").n_unique().alias("dates"),
+            pl.col("target").n_unique().alias("targets"),
+        )
+        .filter((pl.col("providers") > 1) | (pl.col("dates") > 1) | (pl.col("targets") > 1))
+    )
     if inconsistent.height:
         raise BatchError(
             "panel_id", f"panel {inconsistent['panel_id'][0]} has rows with different provider_id, as_of or target"
         )
     claims = (
-        frame.select(pl.col("panel_id").cast(pl.String), (pl.col("claims").cast(pl.String) if "claims" in cols else pl.lit(None, dtype=pl.String)).alias("claims"))
+        frame.select(
+            pl.col("panel_id").cast(pl.String),
+            (pl.col("claims").cast(pl.String) if "claims" in cols else pl.lit(None, dtype=pl.String)).alias("claims"),
+        )
         .group_by("panel_id", maintain_order=True)
         .agg(pl.col("claims").drop_nulls().first())
-    )  # fmt: skip
+    )
     return rows.drop("row"), claims
 
 
@@ -425,15 +468,20 @@ async def check_batch(
         rows, claims = prepare_batch(frame, default_provider=own, default_as_of=as_of or today_in_korea())
     except BatchError as exc:
         raise ProblemError(
-            422, "INVALID_BODY", f"The {fmt} upload cannot be checked: {exc.field}: {exc.reason}.",
+            422,
+            "INVALID_BODY",
+            f"The {fmt} upload cannot be checked: {exc.field}: {exc.reason}.",
             f"업로드한 {fmt} 파일을 확인할 수 없습니다: {exc.field}: {exc.reason}.",
             errors=[FieldError(exc.field, exc.reason, "body")],
-        ) from None  # fmt: skip
+        ) from None
     if principal.role is Role.provider and rows.filter(pl.col("provider_id") != own).height:
         raise ProblemError(
-            403, "ROLE_NOT_ALLOWED", "A provider checks panels for its own organisation only.",
-            "검사기관은 자기 기관의 패널만 확인할 수 있습니다.", errors=[FieldError("provider_id", "not your organisation", "body")],
-        )  # fmt: skip
+            403,
+            "ROLE_NOT_ALLOWED",
+            "A provider checks panels for its own organisation only.",
+            "검사기관은 자기 기관의 패널만 확인할 수 있습니다.",
+            errors=[FieldError("provider_id", "not your organisation", "body")],
+        )
     rules, _ = await current_rules()
     result = await anyio.to_thread.run_sync(check, rows, claims, rules)
     out = await anyio.to_thread.run_sync(batch_output, result)
@@ -489,11 +537,14 @@ async def impact(version: str) -> dict:
         if before.keys() == after.keys():
             continue
         entry = {
-            "panel_id": row["id"], "provider_id": row["provider"], "name": row["name"],
-            "verdict_now": now["verdict"], "verdict_then": then["verdict"],
+            "panel_id": row["id"],
+            "provider_id": row["provider"],
+            "name": row["name"],
+            "verdict_now": now["verdict"],
+            "verdict_then": then["verdict"],
             "findings_appearing": [after[k] for k in after.keys() - before.keys()],
             "findings_disappearing": [before[k] for k in before.keys() - after.keys()],
-        }  # fmt: skip
+        }
         if now["verdict"] != then["verdict"]:
             changed.append(entry)
         else:

@@ -64,9 +64,13 @@ async def test_a_draft_that_drops_an_item_silently_is_not_published(fresh_databa
     async with client_for(fresh_database) as client:
         staff = await make_staff(client)
         bad = {**ENTRY, "code": "TRT-BAD", "category": "nutrients"}  # prefix does not match the category
-        r = await client.post("/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "add": [bad]}, headers=staff.regulator)
+        r = await client.post(
+            "/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "add": [bad]}, headers=staff.regulator
+        )
         assert r.status_code == 422
         r = await client.post(
-            "/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "withdraw": ["NOT-THERE"]}, headers=staff.regulator
+            "/api/v1/catalog/versions",
+            json={"version": tomorrow.isoformat(), "withdraw": ["NOT-THERE"]},
+            headers=staff.regulator,
         )
         assert r.status_code == 422 and "NOT-THERE" in r.json()["detail"]
