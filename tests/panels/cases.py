@@ -1,0 +1,119 @@
+"""Shared fixtures of the panel-check tests: the real catalogue plus one test edition, and providers
+whose certificates cross the regime's periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from registry.catalog.files import read_catalogue_dir
+from registry.catalog.model import Catalogue, EntryFile, MinorsPolicy
+from registry.certification.model import CertificateEventView, EventKind
+from registry.panels.engine import CertificateRecord
+from tests.conftest import rules_path
+
+D = dt.date.fromisoformat
+
+
+def catalogue_with_test_edition() -> Catalogue:
+    """The reviewed editions, and an edition from 2026-01-01 that adds what the record does not have yet:
+    a disease item, a temporary item, and a minors-permitted item."""
+    editions = [e for _, e in read_catalogue_dir(rules_path("catalog")).editions]
+    latest = editions[-1]
+    items = [
+        e.model_copy(update={"minors": MinorsPolicy.permitted}) if e.code == "NUT-VITD" else e for e in latest.items
+    ] + [
+        EntryFile(code="DIS-T2D", name_ko="제2형 당뇨병", name_en="Type 2 diabetes", category="disease", tier="disease",
+                  status="permitted", confidence="C"),
+        EntryFile(code="TRT-TEMP", name_ko="한시 항목", name_en="Temporary item", category="personal_traits",
+                  tier="wellness", status="temporary", temporary_until=D("2026-06-30"), confidence="C"),
+    ]  # fmt: skip
+    test_edition = latest.model_copy(update={"version": "2026-01-01", "effective_from": D("2026-01-01"), "items": tuple(items)})
+    return Catalogue([*editions, test_edition])
+
+
+def cert(provider, number, issued, until, items, *events):
+    views = [CertificateEventView(EventKind.issued, D(issued), D(until), seq=0)]
+    views += [CertificateEventView(EventKind(kind), D(day), seq=i + 1, **extra) for i, (kind, day, extra) in enumerate(events)]
+    return CertificateRecord(provider, number, views, [(code, D(frm), None) for code, frm in items])
+
+
+CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE = 1, 2, 3, 4, 5, 6
+
+RECORDS = [
+    cert(CERTIFIED, "DTC-2022-0001", "2022-12-30", "2025-12-29",
+         [("NUT-VITD", "2022-12-30"), ("NUT-VITC", "2022-12-30"), ("HLT-BMI", "2022-12-30"), ("SKN-KELOID", "2023-04-14")],
+         ("suspended", "2024-05-20", {"ground": 4, "reason": "misleading advertising"}),
+         ("reinstated", "2024-08-19", {})),
+    cert(REVOKED, "DTC-2022-0002", "2022-12-30", "2025-12-29", [("TRT-ALCMET", "2022-12-30")],
+         ("revoked", "2023-06-01", {"ground": 1, "reason": "fraud"})),
+    cert(PILOT, "DTC-P2020-0001", "2020-02-17", "2022-12-29", [("NUT-VITD", "2020-02-17"), ("EXE-STR", "2020-02-17")]),
+    cert(PILOT, "DTC-2022-0003", "2022-12-30", "2025-12-29", [("EXE-STR", "2022-12-30")]),
+    cert(RENEWED, "DTC-2022-0004", "2022-12-30", "2025-12-29", [("NUT-VITD", "2022-12-30"), ("HLT-POLLEN", "2024-04-04")],
+         ("renewed", "2025-11-28", {"valid_until": D("2028-12-29")})),
+    cert(DISEASE, "DTC-2026-0001", "2026-01-01", "2028-12-31",
+         [("DIS-T2D", "2026-01-01"), ("TRT-TEMP", "2026-01-01"), ("NUT-VITD", "2026-01-01")]),
+]  # fmt: skip
+
+
+def item(code, genes=(), markers=(), validation_ref=None):
+    return {"code": code, "genes": list(genes), "markers": list(markers), "validation_ref": validation_ref}
+
+
+# (name, as_of, provider, target, items, claims, verdict, {(item, code), ...})
+CASES = [
+    # 2016 notice: every reported institution, within the listed genes.
+    ("2016 item within its genes", "2018-01-01", NONE, "adult", [item("NUT-VITC", ["SLC23A1"], ["rs33972313"])], "", "permitted", set()),
+    ("2016 item with a gene outside its list", "2018-01-01", NONE, "adult", [item("NUT-VITC", ["FTO"])], "", "not_permitted", {("NUT-VITC", "GENE_NOT_PERMITTED")}),
+    ("gene of a written locus CDKN2A/B", "2018-01-01", NONE, "adult", [item("HLT-GLU", ["CDKN2A"])], "", "permitted", set()),
+    ("gene of a written locus CYP1A1-CYP1A2", "2018-01-01", NONE, "adult", [item("TRT-CAFMET", ["CYP1A2"])], "", "permitted", set()),
+    ("listed hair-loss marker", "2018-01-01", NONE, "adult", [item("SKN-HAIRLOSS", markers=["rs1160312"])], "", "permitted", set()),
+    ("unlisted hair-loss marker", "2018-01-01", NONE, "adult", [item("SKN-HAIRLOSS", markers=["rs999"])], "", "not_permitted", {("SKN-HAIRLOSS", "GENE_NOT_PERMITTED")}),
+    ("skin elasticity before its withdrawal", "2018-01-01", NONE, "adult", [item("SKN-ELAST", ["MMP1"])], "", "permitted", set()),
+    ("skin elasticity on the day of withdrawal", "2020-02-17", NONE, "adult", [item("SKN-ELAST", ["MMP1"])], "", "not_permitted", {("SKN-ELAST", "ITEM_WITHDRAWN")}),
+    ("skin elasticity after withdrawal", "2021-01-01", CERTIFIED, "adult", [item("SKN-ELAST", ["MMP1"])], "", "not_permitted", {("SKN-ELAST", "ITEM_WITHDRAWN")}),
+    ("before the first edition", "2016-06-29", NONE, "adult", [item("NUT-VITC", ["SLC23A1"])], "", "not_permitted", {("NUT-VITC", "ITEM_NOT_YET_PERMITTED")}),
+    ("2020 item in 2018", "2018-01-01", NONE, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "ITEM_NOT_YET_PERMITTED")}),
+    ("minors before 2020: cautious reading", "2019-06-01", NONE, "minor", [item("NUT-VITC", ["SLC23A1"])], "", "not_permitted", {("NUT-VITC", "MINORS_NOT_PERMITTED")}),
+    # 2020-2022: pilot-certified institutions for the expanded list.
+    ("pilot item by a pilot-certified lab", "2021-01-01", PILOT, "adult", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
+    ("pilot item without certification", "2021-01-01", NONE, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "PROVIDER_NOT_CERTIFIED")}),
+    ("pilot lab, item not on its certificate", "2021-01-01", PILOT, "adult", [item("EXE-END", ["ACTN3"])], "", "not_permitted", {("EXE-END", "ITEM_NOT_CERTIFIED")}),
+    ("legacy item open to all in 2021", "2021-01-01", NONE, "adult", [item("NUT-VITC", ["SLC23A1"])], "", "permitted", set()),
+    ("pilot lab, legacy item not certified: genes fixed", "2021-01-01", PILOT, "adult", [item("NUT-VITC", ["FTO"])], "", "not_permitted", {("NUT-VITC", "GENE_NOT_PERMITTED")}),
+    ("70-list item before the 70 list", "2020-06-01", PILOT, "adult", [item("NUT-VITA", ["BCMO1"])], "", "not_permitted", {("NUT-VITA", "ITEM_NOT_YET_PERMITTED")}),
+    ("temporary permission still running", "2022-06-01", PILOT, "adult", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
+    # From 2022-12-30: certified institutions, their own items.
+    ("certified item", "2023-01-10", CERTIFIED, "adult", [item("NUT-VITD", ["VDR", "GC"])], "", "permitted", set()),
+    ("item of the 81 list in January 2023", "2023-01-10", CERTIFIED, "adult", [item("SKN-KELOID", ["X1"])], "", "not_permitted", {("SKN-KELOID", "ITEM_NOT_YET_PERMITTED")}),
+    ("day before the 81 list", "2023-04-13", CERTIFIED, "adult", [item("SKN-KELOID", ["X1"])], "", "not_permitted", {("SKN-KELOID", "ITEM_NOT_YET_PERMITTED")}),
+    ("added item once certified", "2023-05-01", CERTIFIED, "adult", [item("SKN-KELOID", ["X1"])], "", "permitted", set()),
+    ("December 2023 item checked in June 2023", "2023-06-15", CERTIFIED, "adult", [item("HLT-HR", ["MYH6"])], "", "not_permitted", {("HLT-HR", "ITEM_NOT_YET_PERMITTED")}),
+    ("suspended certificate", "2024-06-01", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "CERTIFICATE_SUSPENDED")}),
+    ("reinstated certificate", "2024-09-01", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
+    ("revoked certificate", "2023-07-01", REVOKED, "adult", [item("TRT-ALCMET", ["ALDH2"])], "", "not_permitted", {("TRT-ALCMET", "CERTIFICATE_REVOKED")}),
+    ("before the revocation", "2023-05-01", REVOKED, "adult", [item("TRT-ALCMET", ["ALDH2"])], "", "permitted", set()),
+    ("expired certificate", "2026-03-01", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "CERTIFICATE_EXPIRED")}),
+    ("renewed certificate", "2026-03-01", RENEWED, "adult", [item("HLT-POLLEN", ["HLA-DQA1"])], "", "permitted", set()),
+    ("legacy open mode in 2023", "2023-06-01", NONE, "adult", [item("NUT-VITC", ["SLC23A1"])], "", "permitted", set()),
+    ("last day of the open mode", "2023-12-29", NONE, "adult", [item("NUT-VITC", ["SLC23A1"])], "", "permitted", set()),
+    ("first day after the open mode", "2023-12-30", NONE, "adult", [item("NUT-VITC", ["SLC23A1"])], "", "not_permitted", {("NUT-VITC", "PROVIDER_NOT_CERTIFIED")}),
+    ("certified legacy item: any genes", "2023-12-30", CERTIFIED, "adult", [item("NUT-VITC", ["FTO"])], "", "permitted", set()),
+    ("minors panel", "2024-01-15", CERTIFIED, "minor", [item("HLT-BMI", ["FTO"])], "", "not_permitted", {("HLT-BMI", "MINORS_NOT_PERMITTED")}),
+    ("lower-case gene symbol", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["vdr"])], "", "not_permitted", {("NUT-VITD", "MALFORMED_MARKER")}),
+    ("rs0 is no rsID", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", markers=["rs0"])], "", "not_permitted", {("NUT-VITD", "MALFORMED_MARKER")}),
+    ("prevention claim", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "Prevents diabetes.", "not_permitted", {(None, "PROHIBITED_CLAIM")}),
+    ("Korean diagnosis and treatment claims", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "당뇨병 진단 및 치료", "not_permitted", {(None, "PROHIBITED_CLAIM")}),
+    ("wellness wording passes", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "Your tendency and habits; 건강 관리", "permitted", set()),
+    ("duplicate item is a warning", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"]), item("NUT-VITD", ["GC"])], "", "permitted", {("NUT-VITD", "DUPLICATE_ITEM")}),
+    ("unknown item", "2024-01-15", CERTIFIED, "adult", [item("XYZ-UNKNOWN")], "", "not_permitted", {("XYZ-UNKNOWN", "UNKNOWN_ITEM")}),
+    ("disease item without validation", "2026-02-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "not_permitted", {("DIS-T2D", "VALIDATION_REQUIRED")}),
+    ("disease item with validation", "2026-02-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"], validation_ref="NBC-2025-07")], "", "permitted", set()),
+    ("temporary permission lapsed", "2026-07-01", DISEASE, "adult", [item("TRT-TEMP", ["ALDH2"])], "", "not_permitted", {("TRT-TEMP", "TEMPORARY_PERMISSION_EXPIRED")}),
+    ("temporary permission's last day", "2026-06-30", DISEASE, "adult", [item("TRT-TEMP", ["ALDH2"])], "", "permitted", set()),
+    ("item whose minors policy allows it", "2026-02-01", DISEASE, "minor", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
+    ("independent problems reported together", "2024-01-15", NONE, "minor", [item("SKN-ELAST", ["mmp1"])], "", "not_permitted",
+     {("SKN-ELAST", "ITEM_WITHDRAWN"), ("SKN-ELAST", "MALFORMED_MARKER"), ("SKN-ELAST", "MINORS_NOT_PERMITTED")}),
+    ("unknown and not-yet items together", "2015-01-01", NONE, "adult", [item("QQQ-1"), item("NUT-VITC", ["SLC23A1"])], "", "not_permitted",
+     {("QQQ-1", "UNKNOWN_ITEM"), ("NUT-VITC", "ITEM_NOT_YET_PERMITTED")}),
+    ("issue's example request", "2024-03-01", CERTIFIED, "adult", [item("NUT-VITC", ["SLC23A1"], ["rs33972313"])], "", "permitted", set()),
+]  # fmt: skip
