@@ -27,13 +27,17 @@ def catalogue_with_test_edition() -> Catalogue:
         EntryFile(code="TRT-TEMP", name_ko="한시 항목", name_en="Temporary item", category="personal_traits",
                   tier="wellness", status="temporary", temporary_until=D("2026-06-30"), confidence="C"),
     ]  # fmt: skip
-    test_edition = latest.model_copy(update={"version": "2026-01-01", "effective_from": D("2026-01-01"), "items": tuple(items)})
+    test_edition = latest.model_copy(
+        update={"version": "2026-01-01", "effective_from": D("2026-01-01"), "items": tuple(items)}
+    )
     return Catalogue([*editions, test_edition])
 
 
 def cert(provider, number, issued, until, items, *events):
     views = [CertificateEventView(EventKind.issued, D(issued), D(until), seq=0)]
-    views += [CertificateEventView(EventKind(kind), D(day), seq=i + 1, **extra) for i, (kind, day, extra) in enumerate(events)]
+    views += [
+        CertificateEventView(EventKind(kind), D(day), seq=i + 1, **extra) for i, (kind, day, extra) in enumerate(events)
+    ]
     return CertificateRecord(provider, number, views, [(code, D(frm), None) for code, frm in items])
 
 

@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, RulesAtDates, check
-from tests.panels.cases import CASES, D, RECORDS, catalogue_with_test_edition
+from tests.panels.cases import CASES, RECORDS, D, catalogue_with_test_edition
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,9 @@ def frames_for(cases):
         claims[panel] = text
         rows += [{"panel_id": panel, "position": i, "provider_id": provider, "as_of": D(as_of), "target": target, **it}
                  for i, it in enumerate(items)]  # fmt: skip
-    return pl.DataFrame(rows, schema=ROW_SCHEMA), pl.DataFrame({"panel_id": list(claims), "claims": list(claims.values())}, schema=PANEL_SCHEMA)
+    return pl.DataFrame(rows, schema=ROW_SCHEMA), pl.DataFrame(
+        {"panel_id": list(claims), "claims": list(claims.values())}, schema=PANEL_SCHEMA
+    )
 
 
 def test_there_are_at_least_forty_cases():
@@ -59,4 +61,8 @@ def test_messages_name_dates_and_editions(rules):
 def test_verdict_names_the_edition_and_certificate(rules):
     case = next(c for c in CASES if c[0] == "reinstated certificate")
     panel = check(*frames_for([case]), rules).panels.row(0, named=True)
-    assert (panel["catalog_version"], panel["certificate"], panel["certificate_status"]) == ("2024-07-09", "DTC-2022-0001", "active")
+    assert (panel["catalog_version"], panel["certificate"], panel["certificate_status"]) == (
+        "2024-07-09",
+        "DTC-2022-0001",
+        "active",
+    )

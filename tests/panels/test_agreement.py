@@ -1,0 +1,132 @@
+"""Single, registered and batch checks agree finding for finding (a property test over random panels),
+on SQLite and PostgreSQL, through HTTP."""
+
+import csv
+import datetime as dt
+import io
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from registry.accounts.model import Role
+from registry.accounts.service import create_user
+from registry.certification.service import import_history
+from registry.http.params import today_in_korea
+from tests.workflow import PASSWORD, business_number, sign_in, unique
+
+CODES = ["NUT-VITC", "NUT-VITD", "HLT-BMI", "HLT-GLU", "SKN-ELAST", "SKN-KELOID", "SKN-HAIRLOSS", "EXE-STR",
+         "HLT-POLLEN", "TRT-ALCMET", "NUT-VITA", "XYZ-NOPE"]  # fmt: skip
+SYMBOLS = ["SLC23A1", "FTO", "VDR", "CDKN2A", "vdr", "MMP1", "HLA-DQB1", "rs33972313", "rs1160312", "rs0", "rs999"]
+DATES = ["2016-06-29", "2018-01-01", "2020-02-17", "2021-06-01", "2022-12-30", "2023-06-01", "2023-12-30", "2024-06-01"]
+CLAIMS = ["", "Prevents disease.", "질병 진단", "Your habits and tendencies"]
+
+panel_item = st.fixed_dictionaries(
+    {"code": st.sampled_from(CODES), "genes": st.lists(st.sampled_from(SYMBOLS), max_size=3, unique=True),
+     "markers": st.lists(st.sampled_from(SYMBOLS), max_size=2, unique=True)}
+)  # fmt: skip
+panels = st.fixed_dictionaries(
+    {"items": st.lists(panel_item, min_size=1, max_size=4), "target": st.sampled_from(["adult", "minor"]),
+     "claims": st.sampled_from(CLAIMS), "as_of": st.sampled_from([*DATES, *["today"] * 4])}
+)  # fmt: skip
+COMPARED = ("item", "code", "severity", "message_en", "message_ko", "basis")
+
+
+async def lab_with_history(client):
+    number = f"DTC-2022-{int(unique('n').split('-')[1]) % 9000 + 1000}"
+    bn = business_number()
+    await import_history({"providers": [{
+        "name_ko": "속성 검사 기관", "name_en": "Property Lab", "business_number": bn, "contact_email": "p@lab.example",
+        "certificates": [{"number": number, "kind": "certification", "valid_from": "2022-12-30", "valid_until": "2025-12-29",
+                          "items": [{"code": "NUT-VITD"}, {"code": "HLT-BMI"}, {"code": "SKN-KELOID", "certified_from": "2023-04-14"}],
+                          "events": [{"kind": "suspended", "effective_date": "2024-05-20", "ground": 4, "reason": "ads"},
+                                     {"kind": "reinstated", "effective_date": "2024-08-19"},
+                                     {"kind": "renewed", "effective_date": "2025-11-28", "valid_until": "2028-12-29"}]}],
+    }]})  # fmt: skip
+    from registry.certification.tables import Provider
+
+    provider_id = (await Provider.select(Provider.id).where(Provider.business_number == bn).first())["id"]
+    email = f"{unique('prop')}@lab.example"
+    await create_user(email, "Property", Role.provider, PASSWORD, provider_id=provider_id)
+    return provider_id, await sign_in(client, email)
+
+
+def batch_csv(panel: dict, day: str) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["panel_id", "as_of", "target", "code", "genes", "markers", "claims"])
+    for item in panel["items"]:
+        writer.writerow(
+            [
+                "p",
+                day,
+                panel["target"],
+                item["code"],
+                ";".join(item["genes"]),
+                ";".join(item["markers"]),
+                panel["claims"],
+            ]
+        )
+    return out.getvalue().encode()
+
+
+def from_csv(body: bytes) -> list[dict]:
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    return [{k: (r[k] or None) for k in COMPARED} for r in rows if r["code"]]
+
+
+_labs: dict[str, tuple[int, dict]] = {}
+_counts: dict[str, dict[str, int]] = {}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(panel=panels)
+async def test_single_registered_and_batch_agree(client, database, panel):
+    # Hypothesis reuses the function-scoped client across examples; the lab is made once per engine.
+    if database.url not in _labs:
+        _labs[database.url] = await lab_with_history(client)
+    _, headers = _labs[database.url]
+    counts = _counts.setdefault(database.kind, {"examples": 0, "registered": 0})
+    today = today_in_korea().isoformat()
+    day = today if panel["as_of"] == "today" else panel["as_of"]
+    single = await client.post("/api/v1/panels/check", json={**panel, "as_of": day}, headers=headers)
+    assert single.status_code == 200, single.text
+    single_findings = [{k: f[k] for k in COMPARED} for f in single.json()["findings"]]
+    batch = await client.post(
+        "/api/v1/panels/check-batch", content=batch_csv(panel, day), headers={**headers, "Content-Type": "text/csv"}
+    )
+    assert batch.status_code == 200, batch.text
+    assert from_csv(batch.content) == single_findings
+    assert list(csv.DictReader(io.StringIO(batch.content.decode())))[0]["verdict"] == single.json()["verdict"]
+    if day == today:
+        body = {"name": "Property panel", **{k: panel[k] for k in ("items", "target", "claims")}}
+        registered = await client.post("/api/v1/panels", json=body, headers=headers)
+        assert registered.status_code == 201, registered.text
+        stored = (await client.get(f"/api/v1/panels/{registered.json()['id']}", headers=headers)).json()["latest_check"]
+        assert [{k: f[k] for k in COMPARED} for f in stored["findings"]] == single_findings
+        assert stored["verdict"] == single.json()["verdict"]
+        counts["registered"] += 1
+    counts["examples"] += 1
+
+
+def test_property_examples_ran():
+    """Reports how many examples each engine ran (the figures of the closing note)."""
+    for kind, counts in _counts.items():
+        print(f"{kind}: {counts['examples']} examples, {counts['registered']} also registered")
+        assert counts["examples"] >= 60
+
+
+def test_json_lines_and_parquet_batches_match_csv(tmp_path):
+    """Format handling is the service's; checked without HTTP here, on one sample."""
+    import polars as pl
+
+    from registry.panels.service import read_batch
+
+    rows = [{"panel_id": "p", "code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"], "as_of": "2024-01-01"}]
+    jsonl = "\n".join(json.dumps(r) for r in rows).encode()
+    parquet = io.BytesIO()
+    pl.DataFrame(rows).write_parquet(parquet)
+    a = read_batch(jsonl, "jsonl")
+    b = read_batch(parquet.getvalue(), "parquet")
+    assert a["genes"].to_list() == b["genes"].to_list() == [["VDR"]]
+    assert dt.date.fromisoformat(a["as_of"][0]) == dt.date(2024, 1, 1)
