@@ -97,7 +97,7 @@ async def test_single_registered_and_batch_agree(client, database, panel):
     )
     assert batch.status_code == 200, batch.text
     assert from_csv(batch.content) == single_findings
-    assert list(csv.DictReader(io.StringIO(batch.content.decode())))[0]["verdict"] == single.json()["verdict"]
+    assert next(csv.DictReader(io.StringIO(batch.content.decode())))["verdict"] == single.json()["verdict"]
     if day == today:
         body = {"name": "Property panel", **{k: panel[k] for k in ("items", "target", "claims")}}
         registered = await client.post("/api/v1/panels", json=body, headers=headers)
