@@ -143,6 +143,103 @@ async def _audit_verify() -> int:
     return 1
 
 
+def _panels_check(args: argparse.Namespace) -> Callable[[], Awaitable[int]]:
+    async def run() -> int:
+        import datetime as dt
+        import time
+
+        import anyio
+        import polars as pl
+
+        from registry.panels.engine import check
+        from registry.panels.service import (
+            BatchError,
+            batch_output,
+            current_rules,
+            prepare_batch,
+            read_batch,
+            write_batch,
+        )
+
+        path: Path = args.file
+        fmt = _format_of(path)
+        out_path: Path | None = args.output
+        out_fmt = _format_of(out_path) if out_path else fmt
+        if fmt is None or out_fmt is None:
+            print("panels: files are .csv, .parquet or .jsonl", file=sys.stderr)
+            return 2
+        try:
+            as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+        except ValueError:
+            print(f"panels: --as-of must be YYYY-MM-DD, not {args.as_of!r}", file=sys.stderr)
+            return 2
+        started = time.perf_counter()
+        try:
+            frame = read_batch(await anyio.Path(path).read_bytes(), fmt)
+            from registry.http.params import today_in_korea
+
+            rows, claims = prepare_batch(frame, default_provider=args.provider, default_as_of=as_of or today_in_korea())
+        except (OSError, BatchError) as exc:
+            print(f"panels: cannot check {path}: {exc}", file=sys.stderr)
+            return 1
+        rules, _ = await current_rules()
+        total = rows.height
+        show = sys.stderr.isatty() or total >= 100_000
+        panel_ids = claims["panel_id"]
+        results, done = [], 0
+        # Chunks of whole panels, so a progress bar can move on large files.
+        per_chunk = max(1, len(panel_ids) * 200_000 // max(total, 1))
+        for start in range(0, len(panel_ids), per_chunk):
+            ids = panel_ids.slice(start, per_chunk)
+            part_rows = rows.filter(pl.col("panel_id").is_in(ids.implode()))
+            result = check(part_rows, claims.filter(pl.col("panel_id").is_in(ids.implode())), rules)
+            results.append(batch_output(result))
+            done += part_rows.height
+            if show:
+                filled = int(30 * done / max(total, 1))
+                print(
+                    f"\r  [{'#' * filled}{'.' * (30 - filled)}] {done:,}/{total:,} rows",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if show:
+            print(file=sys.stderr)
+        output = pl.concat(results) if results else pl.DataFrame()
+        if out_path:
+            await anyio.Path(out_path).write_bytes(write_batch(output, out_fmt))
+        else:
+            sys.stdout.write(write_batch(output, out_fmt).decode() if out_fmt != "parquet" else "")
+        panels = output.unique("panel_id")
+        permitted = panels.filter(pl.col("verdict") == "permitted").height
+        counts = (
+            output.filter(pl.col("code").is_not_null()).group_by("code", "severity").len().sort("len", descending=True)
+        )
+        elapsed = time.perf_counter() - started
+        table = [
+            ("panels", f"{panels.height:,}"),
+            ("  permitted", f"{permitted:,}"),
+            ("  not permitted", f"{panels.height - permitted:,}"),
+            ("panel-item rows", f"{total:,}"),
+        ]
+        table += [(f"  {code} ({severity})", f"{n:,}") for code, severity, n in counts.iter_rows()]
+        table.append(("seconds", f"{elapsed:.2f}"))
+        width = max(len(label) for label, _ in table) + 2
+        print(file=sys.stderr)
+        for label, value in table:
+            print(f"{label:<{width}}{value:>12}", file=sys.stderr)
+        return 0
+
+    return run
+
+
+def _format_of(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    suffix = path.suffix.lower().lstrip(".")
+    return {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix)
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from registry.catalog.files import read_catalogue_dir
 
@@ -218,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp = certificates_sub.add_parser("import", help="record certifications granted before the registry (TOML file)")
     imp.add_argument("file", type=Path)
 
+    panels = sub.add_parser("panels", help="panel checks")
+    panels_sub = panels.add_subparsers(dest="panels_command", required=True)
+    pc = panels_sub.add_parser("check", help="check a file of panel-item rows (CSV, Parquet, JSON lines)")
+    pc.add_argument("file", type=Path)
+    pc.add_argument("--provider", type=int, help="provider id for rows without provider_id")
+    pc.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD for rows without as_of (default today in Korea)")
+    pc.add_argument("--output", type=Path, help="results file (.csv, .parquet, .jsonl); default: standard output")
+
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain; exit 1 and name the first broken event")
@@ -250,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         return _with_database(settings, _users_create(args))
     if args.command == "certificates":
         return _with_database(settings, _certificates_import(args.file))
+    if args.command == "panels":
+        return _with_database(settings, _panels_check(args))
     if args.command == "audit":
         return _with_database(settings, _audit_verify)
     return 2  # unreachable: argparse requires a command
