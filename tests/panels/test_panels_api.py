@@ -134,7 +134,7 @@ async def test_batch_in_three_formats_and_its_errors(client):
         "/api/v1/panels/check-batch", content=jsonl, headers={**lab.headers, "Content-Type": "application/x-ndjson"}
     )
     assert r.status_code == 200
-    assert [json.loads(line)["verdict"] for line in r.content.decode().splitlines()][0] == "permitted"
+    assert next(json.loads(line)["verdict"] for line in r.content.decode().splitlines()) == "permitted"
     parquet = io.BytesIO()
     pl.DataFrame(listed).write_parquet(parquet)
     r = await client.post("/api/v1/panels/check-batch?format=parquet", content=parquet.getvalue(), headers=lab.headers)
