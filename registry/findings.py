@@ -87,19 +87,45 @@ def template_fields() -> list[str]:
     return sorted(fields - {"item"})
 
 
-def message_expression(language: str):
-    """A polars expression rendering each row's message from its `code` and placeholder columns: the
-    same templates as `finding`, applied to a whole column at once."""
+def _render(frame, template: str):
     import polars as pl
 
-    expression = pl.lit(None, dtype=pl.String)
-    for code, rule in finding_rules().items():
-        template = rule.message_en if language == "en" else rule.message_ko
-        parts = []
-        for literal, name, _, _ in string.Formatter().parse(template):
-            if literal:
-                parts.append(pl.lit(literal))
-            if name:
-                parts.append(pl.col(name).cast(pl.String).fill_null("?"))
-        expression = pl.when(pl.col("code") == code).then(pl.concat_str(parts)).otherwise(expression)
-    return expression
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(pl.lit(literal))
+        if name:
+            parts.append(pl.col(name).cast(pl.String).fill_null("?"))
+    return pl.concat_str(parts) if parts else pl.lit("")
+
+
+def _segments(template: str) -> list[tuple[str, str | None]]:
+    return [(literal, name) for literal, name, _, _ in string.Formatter().parse(template)]
+
+
+def render_messages(findings):
+    """Add message_ko and message_en to a polars frame of findings (`code`, `item` and the placeholder
+    columns), from the same templates as `finding`, keeping the frame's order. Templates are laid out
+    segment by segment: the k-th literal of each row's template is looked up by its code, the k-th
+    placeholder picked from the column it names; one concatenation per language."""
+    import polars as pl
+
+    rules = finding_rules()
+    columns = []
+    for language in ("ko", "en"):
+        layouts = {code: _segments(getattr(rule, f"message_{language}")) for code, rule in rules.items()}
+        width = max(len(segments) for segments in layouts.values())
+        pieces = []
+        for k in range(width):
+            literal = {code: (segs[k][0] if k < len(segs) else "") for code, segs in layouts.items()}
+            pieces.append(pl.col("code").replace_strict(literal, default="", return_dtype=pl.String))
+            by_field: dict[str, list[str]] = {}
+            for code, segs in layouts.items():
+                if k < len(segs) and segs[k][1]:
+                    by_field.setdefault(segs[k][1], []).append(code)
+            value = pl.lit("", dtype=pl.String)
+            for name, codes in by_field.items():
+                value = pl.when(pl.col("code").is_in(codes)).then(pl.col(name).cast(pl.String).fill_null("?")).otherwise(value)
+            pieces.append(value)
+        columns.append(pl.concat_str(pieces).alias(f"message_{language}"))
+    return findings.with_columns(columns)

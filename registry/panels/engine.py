@@ -18,7 +18,7 @@ import polars as pl
 
 from registry.catalog.model import RSID, Catalogue, EntryStatus, Tier
 from registry.certification.model import CertificateEventView, Standing, standing_on
-from registry.findings import finding_rules, message_expression, template_fields
+from registry.findings import finding_rules, render_messages, template_fields
 
 DAWN = dt.date(1, 1, 1)
 ONE_DAY = dt.timedelta(days=1)
@@ -254,7 +254,7 @@ def _rules_table() -> pl.DataFrame:
 
 def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> CheckResult:
     """Judge every panel item row, and every panel's claims and duplicates."""
-    rows = rows.select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()]).sort("as_of")
+    rows = rows.select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()]).sort("as_of", maintain_order=True)
     rows = rows.join_asof(
         rules.catalogue, left_on="as_of", right_on="start", by="code", strategy="backward", check_sortedness=False
     )
@@ -289,30 +289,10 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         .then(pl.lit("CERTIFICATE_EXPIRED"))
         .otherwise(pl.lit("ITEM_NOT_CERTIFIED"))
     )
-    # In open mode each gene must be one the notice lists; an rsID must be a listed marker unless the row
-    # also names a listed gene (the rsID is then read as a variant of that gene: see rules/README.md).
-    symbols = pl.concat_list("genes", "markers").list.eval(
-        pl.element().filter(pl.element().str.contains(SYMBOL_PATTERN))
-    )
-    is_rs = pl.element().str.starts_with("rs")
-    outside = pl.concat_list(
-        symbols.list.eval(pl.element().filter(~is_rs)).list.set_difference(pl.col("allowed_genes")),
-        pl.when(pl.col("genes").list.set_intersection(pl.col("allowed_genes")).list.len() > 0)
-        .then(pl.lit([], dtype=pl.List(pl.String)))
-        .otherwise(symbols.list.eval(pl.element().filter(is_rs)).list.set_difference(pl.col("allowed_markers"))),
-    )
-    rows = rows.with_columns(
-        access_code.alias("access_code"),
-        pl.when(open_mode)
-        .then(outside.list.unique(maintain_order=True))
-        .otherwise(pl.lit([], dtype=pl.List(pl.String)))
-        .alias("bad_genes"),
-        pl.concat_list("genes", "markers")
-        .list.eval(pl.element().filter(~pl.element().str.contains(SYMBOL_PATTERN)))
-        .list.unique(maintain_order=True)
-        .alias("malformed"),
-    )
+    rows = rows.with_columns(access_code.alias("access_code"), open_mode.alias("open_mode")).with_row_index("row")
+    symbol_findings = _symbol_findings(rows)
     base = [
+        "row",
         "panel_id",
         "position",
         "code",
@@ -324,21 +304,14 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     parts = [
         rows.filter(pl.col("cat_code").is_not_null()).select(*base, pl.col("cat_code").alias("finding")),
         rows.filter(pl.col("access_code").is_not_null()).select(*base, pl.col("access_code").alias("finding")),
-        rows.select(*base, pl.col("bad_genes").alias("gene"))
-        .explode("gene")
-        .drop_nulls("gene")
-        .with_columns(pl.lit("GENE_NOT_PERMITTED").alias("finding")),
-        rows.select(*base, pl.col("malformed").alias("marker"))
-        .explode("marker")
-        .drop_nulls("marker")
-        .with_columns(pl.lit("MALFORMED_MARKER").alias("finding")),
+        symbol_findings.join(rows.select(base), on="row", how="left"),
         rows.filter(known & (pl.col("target") == "minor") & ~pl.col("minors_ok")).select(
             *base, pl.lit("MINORS_NOT_PERMITTED").alias("finding")
         ),
         rows.filter(known & pl.col("disease") & pl.col("validation_ref").fill_null("").str.strip_chars().eq("")).select(
             *base, pl.lit("VALIDATION_REQUIRED").alias("finding")
         ),
-        rows.filter(pl.col("position") != pl.col("position").min().over(["panel_id", "code"]))
+        rows.filter(~pl.struct("panel_id", "code").is_first_distinct())
         .sort("position")
         .unique(["panel_id", "code"], keep="first")
         .select(*base, pl.lit("DUPLICATE_ITEM").alias("finding")),
@@ -346,6 +319,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     item_findings = pl.concat(parts, how="diagonal_relaxed")
     claims = (
         panels.select(pl.col("panel_id").cast(pl.String), pl.col("claims").cast(pl.String).fill_null(""))
+        .filter(pl.col("claims") != "")
         .with_columns(pl.col("claims").str.extract_all(claims_regex()).alias("phrase"))
         .explode("phrase")
         .drop_nulls("phrase")
@@ -370,12 +344,11 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     for column in PARAMS:
         if column not in findings.columns:
             findings = findings.with_columns(pl.lit(None, dtype=pl.String).alias(column))
-    findings = (
-        findings.join(_rules_table(), on="code", how="left")
-        .with_columns(message_expression("ko").alias("message_ko"), message_expression("en").alias("message_en"))
-        .sort(["panel_id", "position", "step", "code", "gene", "marker", "phrase"], nulls_last=True)
-        .select(FINDING_COLUMNS)
+    # Order: by panel, items by position, steps in the order of DESIGN §3.
+    findings = findings.join(_rules_table(), on="code", how="left").sort(
+        ["panel_id", "position", "step", "code", "gene", "marker", "phrase"], nulls_last=True
     )
+    findings = render_messages(findings).select(FINDING_COLUMNS)
     verdicts = findings.group_by("panel_id").agg((pl.col("severity") == "error").any().alias("blocked"))
     first = rows.group_by("panel_id").agg(
         pl.col("as_of").first(), pl.col("certificate").first(), pl.col("standing").first()
@@ -398,6 +371,47 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         )
     )
     return CheckResult(result, findings)
+
+
+def _symbol_findings(rows: pl.DataFrame) -> pl.DataFrame:
+    """MALFORMED_MARKER and GENE_NOT_PERMITTED, one per row and symbol, worked out in long form: every
+    distinct symbol is matched against the pattern once, and the open mode's gene lists are joined, not
+    searched row by row."""
+    long = pl.concat(
+        [
+            rows.select("row", pl.col("genes").alias("symbol"), pl.lit(True).alias("from_genes")).explode("symbol"),
+            rows.select("row", pl.col("markers").alias("symbol"), pl.lit(False).alias("from_genes")).explode("symbol"),
+        ]
+    ).drop_nulls("symbol")
+    vocabulary = long.select(pl.col("symbol").unique()).with_columns(
+        pl.col("symbol").str.contains(SYMBOL_PATTERN).alias("well_formed"),
+        pl.col("symbol").str.starts_with("rs").alias("is_rs"),
+    )
+    long = long.join(vocabulary, on="symbol", how="left")
+    malformed = (
+        long.filter(~pl.col("well_formed"))
+        .unique(["row", "symbol"], keep="first", maintain_order=True)
+        .select("row", pl.col("symbol").alias("marker"), pl.lit("MALFORMED_MARKER").alias("finding"))
+    )
+    # In open mode each gene must be one the notice lists; an rsID must be a listed marker unless the row
+    # also names a listed gene (the rsID is then read as a variant of that gene: see rules/README.md).
+    open_rows = rows.filter(pl.col("open_mode")).select("row", "allowed_genes", "allowed_markers")
+    listed_genes = open_rows.select("row", pl.col("allowed_genes").alias("symbol")).explode("symbol").drop_nulls()
+    listed_markers = open_rows.select("row", pl.col("allowed_markers").alias("symbol")).explode("symbol").drop_nulls()
+    candidates = long.filter(pl.col("well_formed")).join(open_rows.select("row"), on="row", how="semi")
+    names_listed_gene = candidates.filter(pl.col("from_genes")).join(listed_genes, on=["row", "symbol"], how="semi")
+    outside_genes = candidates.filter(~pl.col("is_rs")).join(listed_genes, on=["row", "symbol"], how="anti")
+    outside_markers = (
+        candidates.filter(pl.col("is_rs"))
+        .join(names_listed_gene.select("row").unique(), on="row", how="anti")
+        .join(listed_markers, on=["row", "symbol"], how="anti")
+    )
+    outside = (
+        pl.concat([outside_genes, outside_markers])
+        .unique(["row", "symbol"], keep="first", maintain_order=True)
+        .select("row", pl.col("symbol").alias("gene"), pl.lit("GENE_NOT_PERMITTED").alias("finding"))
+    )
+    return pl.concat([outside, malformed], how="diagonal_relaxed")
 
 
 def claims_regex() -> str:
