@@ -125,7 +125,11 @@ def render_messages(findings):
                     by_field.setdefault(segs[k][1], []).append(code)
             value = pl.lit("", dtype=pl.String)
             for name, codes in by_field.items():
-                value = pl.when(pl.col("code").is_in(codes)).then(pl.col(name).cast(pl.String).fill_null("?")).otherwise(value)
+                value = (
+                    pl.when(pl.col("code").is_in(codes))
+                    .then(pl.col(name).cast(pl.String).fill_null("?"))
+                    .otherwise(value)
+                )
             pieces.append(value)
         columns.append(pl.concat_str(pieces).alias(f"message_{language}"))
     return findings.with_columns(columns)

@@ -183,12 +183,13 @@ async def published_catalogue() -> Catalogue:
     """All published editions. Published editions never change, so the catalogue is rebuilt only when
     the set of published editions has grown; every call still asks the database, so several workers
     stay consistent."""
+    revision = await _revision()  # one query; the editions are read only when one was added
+    key = describe(CatalogueEdition._meta.db)
+    cached = _cache.get(key)
+    if cached is not None and cached.revision == revision:
+        return cached.catalogue
     async with read_transaction():
         revision = await _revision()
-        key = describe(CatalogueEdition._meta.db)
-        cached = _cache.get(key)
-        if cached is not None and cached.revision == revision:
-            return cached.catalogue
         catalogue = await _load_catalogue()
     _cache[key] = _Cached(revision, catalogue)
     return catalogue

@@ -3,9 +3,11 @@ path builds the same rows and calls the same engine."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -87,12 +89,13 @@ async def certificate_records(provider_ids: Iterable[int] | None = None) -> list
 async def current_rules() -> tuple[RulesAtDates, Catalogue]:
     """The rules at every date for every provider. Rebuilt only when a certificate event or a published
     edition was added since; every call asks the database, so several workers stay consistent."""
+    revision = await _revision()  # one query; the rest only when something changed
+    key = describe(CatalogueEdition._meta.db)
+    cached = _cache.get(key)
+    if cached is not None and cached.revision == revision:
+        return cached.rules, cached.catalogue
     async with read_transaction():
         revision = await _revision()
-        key = describe(CatalogueEdition._meta.db)
-        cached = _cache.get(key)
-        if cached is not None and cached.revision == revision:
-            return cached.rules, cached.catalogue
         catalogue = await published_catalogue()
         records = await certificate_records()
     rules = await anyio.to_thread.run_sync(RulesAtDates.build, catalogue, records)
@@ -188,16 +191,81 @@ async def _known_provider(provider_id: int) -> None:
 # --- single check ----------------------------------------------------------------------------------------
 
 
+class SingleChecks:
+    """Single checks share engine calls: while the engine works on some, the requests that arrive wait
+    and then go through together, as one batch. An idle registry adds no waiting; a busy one pays the
+    engine's fixed cost once per batch instead of once per request. Same engine, same answers."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[RulesAtDates, list[dict], str, asyncio.Future]] = []
+        self.draining = False
+
+    async def check(self, rules: RulesAtDates, rows: list[dict], claims: str) -> CheckResult:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((rules, rows, claims, future))
+        if not self.draining:
+            self.draining = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                groups: dict[int, list] = {}
+                for entry in batch:
+                    groups.setdefault(id(entry[0]), []).append(entry)
+                for entries in groups.values():
+                    await self._run(entries)
+        finally:
+            self.draining = False
+
+    async def _run(self, entries: list) -> None:
+        rules = entries[0][0]
+        rows, claims = [], {}
+        for n, (_, panel_rows_, text, _) in enumerate(entries):
+            key = str(n)
+            rows += [{**r, "panel_id": key} for r in panel_rows_]
+            claims[key] = text
+        try:
+            result = await anyio.to_thread.run_sync(check, *frames(rows, claims), rules)
+        except Exception as exc:  # every waiting request learns of the failure
+            for *_, future in entries:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        panels_by = result.panels.partition_by("panel_id", as_dict=True)
+        findings_by = result.findings.partition_by("panel_id", as_dict=True) if result.findings.height else {}
+        empty = result.findings.clear()
+        for n, (*_, future) in enumerate(entries):
+            key = (str(n),)
+            if not future.done():
+                future.set_result(CheckResult(panels_by[key], findings_by.get(key, empty)))
+
+
+_single_checks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def single_checks() -> SingleChecks:
+    loop = asyncio.get_running_loop()
+    if loop not in _single_checks:
+        _single_checks[loop] = SingleChecks()
+    return _single_checks[loop]
+
+
 async def check_panel(principal: Principal, request: PanelRequest) -> dict:
     provider_id = provider_for(principal, request.provider_id)
     if principal.role is not Role.provider:
         await _known_provider(provider_id)
     day = request.as_of or today_in_korea()
     rules, _ = await current_rules()
-    rows, panels = frames(
-        panel_rows("panel", provider_id, day, request.target, request.items), {"panel": request.claims}
+    result = await single_checks().check(
+        rules, panel_rows("panel", provider_id, day, request.target, request.items), request.claims
     )
-    result = check(rows, panels, rules)
+    result = CheckResult(
+        result.panels.with_columns(pl.lit("panel").alias("panel_id")),
+        result.findings.with_columns(pl.lit("panel").alias("panel_id")),
+    )
     return answers(result, {"panel": provider_id}, {"panel": request.target})["panel"]
 
 

@@ -1,0 +1,174 @@
+"""Batch check throughput, measured in one run beside two baselines on the same rows:
+
+- the engine (`registry.panels.engine.check`), what the API, the CLI and registered panels run;
+- a bare polars join of the rows against the catalogue and the certified pairs (Enum keys): the
+  practical limit of any polars implementation;
+- a straightforward per-row Python loop over the same precomputed rules (dict lookups and bisect):
+  what one would write without polars. It exists here only, to be measured.
+
+Run: .venv/bin/python bench/batch.py [--sizes 10000,100000,1000000] [--mix realistic|adversarial]
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from registry.catalog.files import read_catalogue_dir
+from registry.catalog.model import Catalogue
+from registry.certification.model import CertificateEventView, EventKind
+from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, SYMBOL_PATTERN, CertificateRecord, RulesAtDates, check
+
+D = dt.date.fromisoformat
+PROVIDERS = 50
+
+
+def setting(mix: str, rows: int, seed: int = 7):
+    """Rules and rows. realistic: 50 certified providers checking their own panels today, 5 items each,
+    about 5% of items not on their certificate, 1% malformed genes and prohibited claims.
+    adversarial: random codes of every edition (and unknown ones) at random dates since 2016."""
+    catalogue = Catalogue(
+        e for _, e in read_catalogue_dir(Path(__file__).resolve().parent.parent / "rules" / "catalog").editions
+    )
+    latest = [e.code for e in catalogue.editions[-1].content.items if e.status.value != "withdrawn"]
+    every = sorted(catalogue.known_codes()) + ["XYZ-UNKNOWN"]
+    rng = random.Random(seed)
+    records, certified = [], {}
+    for p in range(1, PROVIDERS + 1):
+        items = rng.sample(latest, 40)
+        certified[p] = items
+        events = [CertificateEventView(EventKind.issued, D("2022-12-30"), D("2025-12-29"), seq=0),
+                  CertificateEventView(EventKind.renewed, D("2025-11-28"), D("2028-12-29"), seq=1)]  # fmt: skip
+        records.append(CertificateRecord(p, f"DTC-2022-{p:04d}", events, [(c, D("2022-12-30"), None) for c in items]))
+    rules = RulesAtDates.build(catalogue, records)
+    data = {k: [] for k in ROW_SCHEMA}
+    claims = []
+    panel = 0
+    while len(data["code"]) < rows:
+        provider = rng.randrange(1, PROVIDERS + 1)
+        day = D("2026-11-25") if mix == "realistic" else D("2016-01-01") + dt.timedelta(days=rng.randrange(4000))
+        for position in range(5):
+            if mix == "realistic":
+                code = rng.choice(certified[provider]) if rng.random() > 0.05 else rng.choice(latest)
+                genes = ["VDR"] if rng.random() > 0.01 else ["vdr"]
+            else:
+                code = rng.choice(every)
+                genes = ["VDR", "FTO"] if position % 3 else ["SLC23A1"]
+            data["panel_id"].append(f"P{panel}")
+            data["position"].append(position)
+            data["provider_id"].append(provider)
+            data["as_of"].append(day)
+            data["target"].append("adult" if rng.random() > 0.02 else "minor")
+            data["code"].append(code)
+            data["genes"].append(genes)
+            data["markers"].append(["rs2228570"])
+            data["validation_ref"].append(None)
+        claims.append("Know your tendencies." if rng.random() > 0.01 else "Prevents disease.")
+        panel += 1
+    frame = pl.DataFrame(data, schema=ROW_SCHEMA).head(rows)
+    panels = pl.DataFrame({"panel_id": [f"P{i}" for i in range(panel)], "claims": claims}, schema=PANEL_SCHEMA)
+    return catalogue, rules, frame, panels
+
+
+def bare_join(rows: pl.DataFrame, catalogue: Catalogue, rules: RulesAtDates) -> pl.DataFrame:
+    """The rows joined to the edition in force and to the certified (provider, item) pairs: no rules."""
+    codes = sorted(set(catalogue.known_codes()) | set(rows["code"].unique().to_list()))
+    enum = pl.Enum(codes)
+    edition = pl.DataFrame(
+        [{"code": e.code, "tier": e.tier.value, "status": e.status.value} for e in catalogue.editions[-1].content.items]
+    ).with_columns(pl.col("code").cast(enum))
+    pairs = (
+        rules.certified.join(rules.certificates.select("segment", "provider_id"), on="segment")
+        .select("provider_id", pl.col("code").cast(enum), "certified")
+        .unique(["provider_id", "code"])
+    )
+    keyed = rows.with_columns(pl.col("code").cast(enum))
+    return keyed.join(edition, on="code", how="left").join(pairs, on=["provider_id", "code"], how="left")
+
+
+def python_loop(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> int:
+    """Per row: catalogue answer by bisect on the item's dates, certificate by bisect on the provider's
+    dates, then genes, markers, minors, validation; claims per panel. Returns the number of findings."""
+    segments: dict[str, tuple[list, list]] = {}
+    for r in rules.catalogue.iter_rows(named=True):
+        starts, values = segments.setdefault(r["code"], ([], []))
+        starts.append(r["start"])
+        values.append(r)
+    certs: dict[int, tuple[list, list]] = {}
+    for r in rules.certificates.sort("start").iter_rows(named=True):
+        starts, values = certs.setdefault(r["provider_id"], ([], []))
+        starts.append(r["start"])
+        values.append(r)
+    certified = {(r["segment"], r["code"]) for r in rules.certified.iter_rows(named=True)}
+    symbol = re.compile(SYMBOL_PATTERN)
+    claim = re.compile(r"(?i)prevent|diagnos|treat|cure|진단|치료|예방")
+    found = 0
+    seen: set[tuple[str, str]] = set()
+    for r in rows.iter_rows(named=True):
+        seg = segments.get(r["code"])
+        if seg is None:
+            found += 1
+            continue
+        s = seg[1][bisect.bisect_right(seg[0], r["as_of"]) - 1]
+        if s["cat_code"]:
+            found += 1
+        else:
+            c = certs.get(r["provider_id"])
+            cert = c[1][bisect.bisect_right(c[0], r["as_of"]) - 1] if c and c[0][0] <= r["as_of"] else None
+            if cert and cert["standing"] == "active" and (cert["segment"], r["code"]) in certified:
+                pass
+            elif s["open"]:
+                found += sum(1 for g in r["genes"] if g not in s["allowed_genes"])
+            else:
+                found += 1
+        found += sum(1 for m in (*r["genes"], *r["markers"]) if not symbol.match(m))
+        found += r["target"] == "minor" and not s["minors_ok"]
+        found += bool(s["disease"] and not r["validation_ref"])
+        key = (r["panel_id"], r["code"])
+        found += key in seen
+        seen.add(key)
+    for text in panels["claims"]:
+        found += len(set(claim.findall(text or "")))
+    return found
+
+
+def timed(fn, *args, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--mix", default="realistic", choices=["realistic", "adversarial"])
+    args = parser.parse_args()
+    print(f"mix: {args.mix}; best of 3 runs each (python loop: 1 run at 1M rows)")
+    print(f"{'rows':>10} {'engine s':>9} {'rows/s':>12} {'bare join s':>11} {'rows/s':>12} {'loop s':>8} {'rows/s':>10} "
+          f"{'engine/join':>11} {'engine/loop':>11} {'findings':>9}")  # fmt: skip
+    for size in (int(s) for s in args.sizes.split(",")):
+        catalogue, rules, rows, panels = setting(args.mix, size)
+        check(rows.head(100), panels, rules)  # warm-up
+        engine = timed(check, rows, panels, rules)
+        join = timed(bare_join, rows, catalogue, rules)
+        loop = timed(python_loop, rows, panels, rules, repeat=1 if size >= 1_000_000 else 3)
+        findings = check(rows, panels, rules).findings.height
+        print(f"{size:>10,} {engine:>9.3f} {size / engine:>12,.0f} {join:>11.3f} {size / join:>12,.0f} {loop:>8.3f} "
+              f"{size / loop:>10,.0f} {join / engine:>10.2f}x {loop / engine:>10.1f}x {findings:>9,}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

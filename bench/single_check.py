@@ -1,0 +1,104 @@
+"""POST /api/v1/panels/check requests per second beside a trivial JSON endpoint of the same app and
+server, measured with wrk in one run (uvicorn, one worker, SQLite seeded with the demo data).
+
+Run: .venv/bin/python bench/single_check.py [--seconds 10] [--connections 32]   (needs Debian's wrk)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PANEL = {"items": [{"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"]},
+                   {"code": "HLT-BMI", "genes": ["FTO"]}, {"code": "SKN-KELOID", "genes": ["NEDD4"]}],
+         "claims": "Know your tendencies."}  # fmt: skip
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None) -> tuple[float, str]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} error responses\n{out}")
+    return rate, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian package wrk)")
+    work = Path(tempfile.mkdtemp(prefix="dtc-bench-"))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'registry.sqlite3'}", "REGISTRY_LOG_LEVEL": "WARNING"}
+    cli = [sys.executable, "-m", "registry.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*cli, "seed"], env=env, cwd=ROOT, check=True, capture_output=True)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "http_server.py"), str(args.port)], env=env, cwd=ROOT
+    )
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/bench/trivial", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        request = urllib.request.Request(
+            f"{base}/api/v1/auth/token", method="POST", headers={"Content-Type": "application/json"},
+            data=json.dumps({"email": "lab@hanbit.example", "password": "demo-hanbit-2026"}).encode(),
+        )  # fmt: skip
+        token = json.loads(urllib.request.urlopen(request).read())["access_token"]
+        check = urllib.request.Request(
+            f"{base}/api/v1/panels/check", method="POST", data=json.dumps(PANEL).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )  # fmt: skip
+        answer = json.loads(urllib.request.urlopen(check).read())
+        assert answer["verdict"] == "permitted", answer
+        post = work / "check.lua"
+        post.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(json.dumps(PANEL))}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        )
+        authed = work / "authed.lua"
+        authed.write_text(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+        wrk(f"{base}/bench/trivial", 2, args.connections)  # warm-up
+        wrk(f"{base}/api/v1/panels/check", 2, args.connections, post)
+        trivial, trivial_p99 = wrk(f"{base}/bench/trivial", args.seconds, args.connections)
+        trivial_auth, trivial_auth_p99 = wrk(f"{base}/bench/trivial", args.seconds, args.connections, authed)
+        single, single_p99 = wrk(f"{base}/api/v1/panels/check", args.seconds, args.connections, post)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"uvicorn, 1 worker, SQLite; wrk -t1 -c{args.connections} -d{args.seconds}s on loopback (unpinned)")
+    print(f"{'endpoint':<44}{'req/s':>10}{'p99':>10}{'ratio':>8}")
+    print(f"{'GET /bench/trivial (anonymous)':<44}{trivial:>10,.0f}{trivial_p99:>10}{1:>8.2f}")
+    print(
+        f"{'GET /bench/trivial (with the bearer token)':<44}{trivial_auth:>10,.0f}{trivial_auth_p99:>10}{trivial_auth / trivial:>8.2f}"
+    )
+    print(f"{'POST /api/v1/panels/check (3 items)':<44}{single:>10,.0f}{single_p99:>10}{single / trivial:>8.2f}")
+    print(f"check / authenticated trivial: {single / trivial_auth:.2f}")
+
+
+if __name__ == "__main__":
+    main()
