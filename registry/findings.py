@@ -108,6 +108,11 @@ def render_messages(findings):
     columns), from the same templates as `finding`, keeping the frame's order. Templates are laid out
     segment by segment: the k-th literal of each row's template is looked up by its code, the k-th
     placeholder picked from the column it names; one concatenation per language."""
+    return findings.with_columns(_message_columns())
+
+
+@cache
+def _message_columns():
     import polars as pl
 
     rules = finding_rules()
@@ -132,4 +137,4 @@ def render_messages(findings):
                 )
             pieces.append(value)
         columns.append(pl.concat_str(pieces).alias(f"message_{language}"))
-    return findings.with_columns(columns)
+    return columns

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -240,6 +241,7 @@ class CheckResult:
     findings: pl.DataFrame  # FINDING_COLUMNS, in a stable order
 
 
+@cache
 def _rules_table() -> pl.DataFrame:
     rules = finding_rules()
     return pl.DataFrame(
@@ -414,6 +416,7 @@ def _symbol_findings(rows: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([outside, malformed], how="diagonal_relaxed")
 
 
+@cache
 def claims_regex() -> str:
     from registry.panels.model import prohibited_claim_pattern
 

@@ -195,3 +195,24 @@ def test_cli_batch_check(tmp_path, database):
     assert "GENE_NOT_PERMITTED (error)" in result.stderr and "not permitted" in result.stderr
     out = pl.read_parquet(output)
     assert out.unique("panel_id").filter(pl.col("verdict") == "permitted").height == 5
+
+
+async def test_concurrent_single_checks_answer_each_their_own(client):
+    """Single checks that arrive together share engine calls; each still gets its own answer."""
+    import asyncio
+
+    staff = await make_staff(client)
+    lab = await register_lab(client, staff)
+    await certify(client, staff, lab, ["NUT-VITD", "HLT-BMI"])
+    bodies = [
+        {"items": [VITD]},
+        {"items": [{"code": "SKN-ELAST", "genes": ["MMP1"]}], "as_of": "2021-01-01"},
+        {"items": [{"code": "HLT-BMI", "genes": ["FTO"]}], "target": "minor"},
+        {"items": [VITD, VITD], "claims": "Prevents rickets."},
+        {"items": [{"code": "NUT-VITC", "genes": ["SLC23A1"]}], "as_of": "2018-05-05"},
+        {"items": [{"code": "NOPE-1"}]},
+    ] * 3
+    alone = [(await client.post(CHECK, json=b, headers=lab.headers)).json() for b in bodies]
+    together = await asyncio.gather(*[client.post(CHECK, json=b, headers=lab.headers) for b in bodies])
+    assert [r.json() for r in together] == alone
+    assert len({json.dumps(a, sort_keys=True) for a in alone}) == 6
