@@ -20,6 +20,7 @@ from tests.workflow import (
     make_staff,
     register_lab,
     sign_in,
+    through_review,
     unique,
 )
 
@@ -224,3 +225,57 @@ contact_email = "old@lab.example"
     result = subprocess.run([sys.executable, "-m", "registry.cli", "certificates", "import", str(good)],
                             env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert result.returncode == 0 and "recorded 1 certificate(s)" in result.stdout, result.stderr
+
+
+async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
+    from registry.accounts.model import Role
+    from registry.accounts.service import create_user
+    from registry.certification.service import import_history
+    from registry.certification.tables import Provider
+
+    staff = await make_staff(client)
+    today = today_in_korea()
+    valid_from = today.replace(year=today.year - 3) + dt.timedelta(days=30)  # expires in about a month
+    from registry.certification.model import validity_end
+
+    until = validity_end(valid_from)
+    bn = business_number()
+    number = f"DTC-{valid_from.year}-{9000 + int(unique('r').split('-')[1]) % 999}"
+    await import_history({"providers": [{
+        "name_ko": "재인증 기관", "name_en": "Renewal Lab", "business_number": bn, "contact_email": "r@lab.example",
+        "certificates": [{"number": number, "kind": "certification", "valid_from": valid_from.isoformat(),
+                          "valid_until": until.isoformat(), "items": [{"code": "NUT-VITD"}, {"code": "HLT-BMI"}]}],
+    }]})  # fmt: skip
+    provider_id = (await Provider.select(Provider.id).where(Provider.business_number == bn).first())["id"]
+    email = f"{unique('renew')}@lab.example"
+    await create_user(email, "Renewal", Role.provider, PASSWORD, provider_id=provider_id)
+    headers = await sign_in(client, email)
+    from tests.workflow import Lab
+
+    lab = Lab(provider_id, headers, "Renewal Lab")
+    app = await create_application(
+        client, lab, [evidence_item("NUT-VITD"), evidence_item("HLT-BMI")], kind="renewal", certificate=number
+    )
+    r = await client.post(f"{APPS}/{app['id']}/submit", headers=lab.headers)
+    assert r.status_code == 200, r.text
+    view = await through_review(client, staff, app["id"])
+    decision = {
+        "items": [
+            {"code": "NUT-VITD", "outcome": "approved"},
+            {"code": "HLT-BMI", "outcome": "rejected", "reason": "EQA failed"},
+        ]
+    }
+    r = await client.post(
+        f"{APPS}/{app['id']}/decision", json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
+    )
+    assert r.status_code == 200, r.text
+    new_until = validity_end(until + dt.timedelta(days=1))
+    cert = (await client.get(f"/api/v1/certificates/{number}")).json()
+    assert cert["valid_until"] == new_until.isoformat()
+    assert {i["code"] for i in cert["items"]} == {"NUT-VITD", "HLT-BMI"}  # still valid until the old expiry
+    later = (
+        await client.get(f"/api/v1/certificates/{number}?as_of={(until + dt.timedelta(days=1)).isoformat()}")
+    ).json()
+    assert later["result"] == "certified" and {i["code"] for i in later["items"]} == {"NUT-VITD"}
+    history = (await client.get(f"/api/v1/certificates/{number}/history")).json()
+    assert [e["kind"] for e in history["events"]] == ["issued", "renewed"]
