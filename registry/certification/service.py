@@ -589,52 +589,42 @@ async def _submission_findings(row: dict, content: ApplicationContent, day: dt.d
     )
 
 
-async def withdraw_application(principal: Principal, application_id: int, reason: str) -> dict:
+async def _move(principal: Principal, application_id: int, action: Action, values: dict, **said) -> dict:
+    """A plain state change of an application: check the transition, write it, record it."""
     async with write_transaction():
         row = await _application_row(principal, application_id)
-        state = _transition(row, Action.withdraw)
-        await _bump(row, {}, to_state=state)
+        state = _transition(row, action)
+        await _bump(row, values, to_state=state)
         await record(
             principal.actor,
-            "application.withdrawn",
+            f"application.{AUDIT_ACTIONS[action]}",
             "application",
             row["number"],
             before={"state": row["state"]},
-            after={"state": state.value, "reason": reason},
+            after={"state": state.value, **said},
         )
     return await application_view(principal, application_id)
+
+
+AUDIT_ACTIONS = {
+    Action.withdraw: "withdrawn",
+    Action.start_review: "review_started",
+    Action.request_info: "info_requested",
+}
+
+
+async def withdraw_application(principal: Principal, application_id: int, reason: str) -> dict:
+    return await _move(principal, application_id, Action.withdraw, {}, reason=reason)
 
 
 async def start_review(principal: Principal, application_id: int) -> dict:
-    async with write_transaction():
-        row = await _application_row(principal, application_id)
-        state = _transition(row, Action.start_review)
-        await _bump(row, {Application.reviewer_id: principal.user_id}, to_state=state)
-        await record(
-            principal.actor,
-            "application.review_started",
-            "application",
-            row["number"],
-            before={"state": row["state"]},
-            after={"state": state.value},
-        )
-    return await application_view(principal, application_id)
+    return await _move(principal, application_id, Action.start_review, {Application.reviewer_id: principal.user_id})
 
 
 async def request_info(principal: Principal, application_id: int, message: str) -> dict:
-    async with write_transaction():
-        row = await _application_row(principal, application_id)
-        state = _transition(row, Action.request_info)
-        await _bump(row, {Application.info_request: message}, to_state=state)
-        await record(
-            principal.actor,
-            "application.info_requested",
-            "application",
-            row["number"],
-            before={"state": row["state"]},
-            after={"state": state.value, "message": message},
-        )
-    return await application_view(principal, application_id)
+    return await _move(
+        principal, application_id, Action.request_info, {Application.info_request: message}, message=message
+    )
 
 
 async def evaluate(principal: Principal, application_id: int, evaluation: EvaluationInput) -> dict:

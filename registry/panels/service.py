@@ -154,17 +154,21 @@ def answers(result: CheckResult, provider_of: dict[str, int | None], target_of: 
     return out
 
 
+def not_your_organisation() -> ProblemError:
+    return ProblemError(
+        403,
+        "ROLE_NOT_ALLOWED",
+        "A provider checks panels for its own organisation only.",
+        "검사기관은 자기 기관의 패널만 확인할 수 있습니다.",
+        errors=[FieldError("provider_id", "not your organisation", "body")],
+    )
+
+
 def provider_for(principal: Principal, requested: int | None) -> int:
     """A provider checks only for itself; a regulator (or reviewer) names any provider."""
     if principal.role is Role.provider:
         if requested is not None and requested != principal.provider_id:
-            raise ProblemError(
-                403,
-                "ROLE_NOT_ALLOWED",
-                "A provider checks panels for its own organisation only.",
-                "검사기관은 자기 기관의 패널만 확인할 수 있습니다.",
-                errors=[FieldError("provider_id", "not your organisation", "body")],
-            )
+            raise not_your_organisation()
         return principal.provider_id  # type: ignore[return-value]
     if requested is None:
         raise ProblemError(
@@ -543,13 +547,7 @@ async def check_batch(
             errors=[FieldError(exc.field, exc.reason, "body")],
         ) from None
     if principal.role is Role.provider and rows.filter(pl.col("provider_id") != own).height:
-        raise ProblemError(
-            403,
-            "ROLE_NOT_ALLOWED",
-            "A provider checks panels for its own organisation only.",
-            "검사기관은 자기 기관의 패널만 확인할 수 있습니다.",
-            errors=[FieldError("provider_id", "not your organisation", "body")],
-        )
+        raise not_your_organisation()
     rules, _ = await current_rules()
     result = await anyio.to_thread.run_sync(check, rows, claims, rules)
     out = await anyio.to_thread.run_sync(batch_output, result)
