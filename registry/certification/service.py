@@ -330,6 +330,18 @@ def _content_of(row: dict, items: Iterable[dict]) -> ApplicationContent:
     )
 
 
+def _check_shape(content: ApplicationContent) -> None:
+    errors = _shape_problems(content)
+    if errors:
+        raise ProblemError(
+            422,
+            "INVALID_BODY",
+            "; ".join(f"{e.field}: {e.reason}" for e in errors),
+            "신청 내용이 올바르지 않습니다.",
+            errors=errors,
+        )
+
+
 def _shape_problems(content: ApplicationContent) -> list[FieldError]:
     errors = []
     for index, proposal in enumerate(content.proposals):
@@ -346,15 +358,7 @@ async def _certificate_for(provider_id: int, number: str | None) -> dict | None:
 
 
 async def create_application(principal: Principal, content: ApplicationContent, *, dry_run: bool = False) -> dict:
-    errors = _shape_problems(content)
-    if errors:
-        raise ProblemError(
-            422,
-            "INVALID_BODY",
-            "; ".join(f"{e.field}: {e.reason}" for e in errors),
-            "신청 내용이 올바르지 않습니다.",
-            errors=errors,
-        )
+    _check_shape(content)
     try:
         async with write_transaction():
             if (
@@ -401,15 +405,7 @@ async def replace_application(
     principal: Principal, application_id: int, content: ApplicationContent, if_match: str | None
 ) -> dict:
     """Rewrite the requested items while a draft, or while answering an information request."""
-    errors = _shape_problems(content)
-    if errors:
-        raise ProblemError(
-            422,
-            "INVALID_BODY",
-            "; ".join(f"{e.field}: {e.reason}" for e in errors),
-            "신청 내용이 올바르지 않습니다.",
-            errors=errors,
-        )
+    _check_shape(content)
     async with write_transaction():
         row = await _application_row(principal, application_id)
         _transition(row, Action.edit)
