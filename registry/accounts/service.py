@@ -21,6 +21,7 @@ from registry.accounts.tables import AccessToken, User
 from registry.audit.service import SYSTEM, Actor, record
 from registry.certification.tables import Provider
 from registry.db.engine import read_transaction, write_transaction
+from registry.http.auth import BEARER
 from registry.http.problems import FieldError, ProblemError
 
 
@@ -155,6 +156,7 @@ def invalid_credentials() -> ProblemError:
         "INVALID_CREDENTIALS",
         "The e-mail address or the password is wrong.",
         "전자우편 또는 비밀번호가 올바르지 않습니다.",
+        headers=BEARER,
     )
 
 

@@ -32,7 +32,11 @@ async def test_access_matrix(client):
         "confidence": "C",
     }
 
-    # (method, path, json body, expected status per role)
+    vitd = {"code": "NUT-VITD", "genes": ["VDR"]}
+    panel = (await client.post("/api/v1/panels", json={"name": "D", "items": [vitd]}, headers=lab.headers)).json()
+    batch = f"panel_id,provider_id,code,genes\nA,{lab.provider_id},NUT-VITD,VDR\n".encode()
+
+    # (method, path, body (JSON, or bytes sent as CSV), expected status per role)
     matrix = [
         ("GET", app, None, row(401, 200, 404, 200, 200)),
         ("PUT", app, {"kind": "initial", "items": [evidence_item("NUT-VITD")]}, row(401, 428, 404, 403, 403)),
@@ -65,13 +69,31 @@ async def test_access_matrix(client):
         ("POST", "/api/v1/catalog/versions/1999-01-01/publish", None, row(401, 403, 403, 403, 404)),
         ("GET", "/api/v1/catalog/versions", None, row(200, 200, 200, 200, 200)),
         ("GET", "/api/v1/auth/me", None, row(401, 200, 200, 200, 200)),
+        (
+            "POST",
+            "/api/v1/auth/token",
+            {"email": "nobody@x.example", "password": "x" * 12},
+            row(401, 401, 401, 401, 401),
+        ),
+        ("POST", "/api/v1/providers/register", {"organisation": {}}, row(422, 422, 422, 422, 422)),
+        ("POST", "/api/v1/panels/check", {"items": [vitd]}, row(401, 200, 200, 422, 422)),
+        ("POST", "/api/v1/panels", {"name": "M", "items": [vitd]}, row(401, 201, 201, 403, 403)),
+        ("GET", f"/api/v1/panels/{panel['id']}", None, row(401, 200, 404, 200, 200)),
+        ("POST", f"/api/v1/panels/{panel['id']}/check", None, row(401, 200, 404, 200, 200)),
+        ("POST", "/api/v1/panels/check-batch", batch, row(401, 200, 403, 403, 200)),
+        ("GET", "/api/v1/catalog/versions/2024-07-09/impact", None, row(401, 403, 403, 403, 200)),
     ]
     headers = {ANON: {}, OWN: lab.headers, OTHER: other.headers, REVIEWER: staff.reviewer, REGULATOR: staff.regulator}
     mismatches = []
     cells = 0
     for method, path, body, expected in matrix:
         for role in ROLES:
-            r = await client.request(method, path, json=body, headers=headers[role])
+            if isinstance(body, bytes):
+                r = await client.request(
+                    method, path, content=body, headers={**headers[role], "Content-Type": "text/csv"}
+                )
+            else:
+                r = await client.request(method, path, json=body, headers=headers[role])
             cells += 1
             if r.status_code != expected[role]:
                 mismatches.append(
@@ -83,7 +105,7 @@ async def test_access_matrix(client):
                 if r.status_code == 401:
                     assert r.headers["www-authenticate"].startswith("Bearer")
     assert not mismatches, "\n".join(mismatches)
-    assert cells == len(matrix) * len(ROLES) == 130
+    assert cells == len(matrix) * len(ROLES) == 170
 
     # Lists show a provider only its own organisation's applications.
     listed = (await client.get("/api/v1/applications", headers=other.headers)).json()
