@@ -279,3 +279,31 @@ async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
     assert later["result"] == "certified" and {i["code"] for i in later["items"]} == {"NUT-VITD"}
     history = (await client.get(f"/api/v1/certificates/{number}/history")).json()
     assert [e["kind"] for e in history["events"]] == ["issued", "renewed"]
+
+
+async def test_tokens_expire(client):
+    from registry.accounts.service import issue_token, principal_for_token
+    from registry.settings import DEVELOPMENT_SECRET_KEY
+
+    staff_email = f"{unique('exp')}@staff.example"
+    from registry.accounts.model import Role
+    from registry.accounts.service import create_user
+
+    await create_user(staff_email, "Expiring", Role.reviewer, PASSWORD)
+    issued = await issue_token(staff_email, PASSWORD, secret_key=DEVELOPMENT_SECRET_KEY, ttl_minutes=0)
+    assert await principal_for_token(issued.token, DEVELOPMENT_SECRET_KEY) is None
+    r = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {issued.token}"})
+    assert r.status_code == 401 and r.json()["code"] == "INVALID_TOKEN"
+
+
+def test_cli_creates_staff_accounts(database: Database):
+    env = {**os.environ, "DATABASE_URL": database.url, "REGISTRY_NEW_USER_PASSWORD": PASSWORD}
+    email = f"{unique('cli')}@staff.example"
+    command = [sys.executable, "-m", "registry.cli", "users", "create", "--email", email, "--name", "CLI Reviewer", "--role", "reviewer"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert first.returncode == 0 and f"created reviewer {email}" in first.stdout, first.stderr
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert again.returncode == 1 and "already exists" in again.stderr
+    weak = subprocess.run([*command[:-4], "--name", "W", "--role", "regulator"], env={**env, "REGISTRY_NEW_USER_PASSWORD": "short"},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
