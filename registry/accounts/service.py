@@ -17,7 +17,7 @@ from registry.accounts.model import (
     password_problem,
     token_digest,
 )
-from registry.accounts.tables import AccessToken, User
+from registry.accounts.tables import AccessToken, SignInFailure, User
 from registry.audit.service import SYSTEM, Actor, record
 from registry.certification.tables import Provider
 from registry.db.engine import read_transaction, write_transaction
@@ -27,6 +27,13 @@ from registry.http.problems import FieldError, ProblemError
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime | str) -> dt.datetime:
+    """Timestamps back from the database: SQLite keeps them as text, both engines may drop the zone."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 class DryRunDone(Exception):
@@ -160,9 +167,19 @@ def invalid_credentials() -> ProblemError:
     )
 
 
+# After this many failed sign-ins for one e-mail within the window, further attempts wait (argon2 is
+# deliberately slow; a lockout keeps guessing slower still). Counted in the database: every worker agrees.
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=15)
+
+
 async def issue_token(email: str, password: str, *, secret_key: str, ttl_minutes: int) -> IssuedToken:
     email = normalise_email(email)
+    since = utcnow() - LOCKOUT
     async with read_transaction():
+        failures = await SignInFailure.select(SignInFailure.at).where(
+            SignInFailure.email == email, SignInFailure.at > since
+        )
         row = (
             await User.select(
                 User.id, User.email, User.display_name, User.password_hash, User.role, User.provider, User.active
@@ -170,8 +187,21 @@ async def issue_token(email: str, password: str, *, secret_key: str, ttl_minutes
             .where(User.email == email)
             .first()
         )
+    if len(failures) >= MAX_FAILURES:
+        oldest = min(_aware(f["at"]) for f in failures)
+        wait = max(1, int((oldest + LOCKOUT - utcnow()).total_seconds()) + 1)
+        raise ProblemError(
+            429,
+            "TOO_MANY_ATTEMPTS",
+            f"Too many failed sign-ins for this e-mail; try again in {wait} seconds.",
+            f"로그인 실패가 너무 많습니다. {wait}초 뒤에 다시 시도하십시오.",
+            headers={"Retry-After": str(wait)},
+        )
     # The hash is checked even for an unknown e-mail, so timing does not tell which accounts exist.
     if not password_matches(row["password_hash"] if row else None, password) or row is None or not row["active"]:
+        async with write_transaction():
+            await SignInFailure.delete().where(SignInFailure.at < since)
+            await SignInFailure.insert(SignInFailure(email=email, at=utcnow()))
         raise invalid_credentials()
     token = new_token()
     now = utcnow()
@@ -207,12 +237,7 @@ async def principal_for_token(token: str, secret_key: str) -> Principal | None:
     )
     if row is None or row["revoked_at"] is not None or not row["active"]:
         return None
-    expires_at = row["expires_at"]
-    if isinstance(expires_at, str):  # SQLite keeps timestamps as text
-        expires_at = dt.datetime.fromisoformat(expires_at)
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=dt.UTC)
-    if expires_at <= utcnow():
+    if _aware(row["expires_at"]) <= utcnow():
         return None
     return Principal(row["user_id"], row["email"], row["display_name"], Role(row["role"]), row["provider_id"])
 

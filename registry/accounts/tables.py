@@ -23,3 +23,10 @@ class AccessToken(Table, tablename="access_token"):
     created_at = Timestamptz(null=False)
     expires_at = Timestamptz(null=False)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class SignInFailure(Table, tablename="sign_in_failure"):
+    """A failed sign-in, kept for the lockout window: shared by every worker through the database."""
+
+    email = Varchar(length=254, null=False, index=True)
+    at = Timestamptz(null=False)

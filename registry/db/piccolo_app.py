@@ -4,7 +4,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from registry.accounts.tables import AccessToken, User
+from registry.accounts.tables import AccessToken, SignInFailure, User
 from registry.audit.tables import AuditEvent, AuditHead
 from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
 from registry.certification.tables import (
@@ -29,6 +29,7 @@ TABLES = [
     Provider,
     User,
     AccessToken,
+    SignInFailure,
     Application,
     ApplicationItem,
     Evaluation,

@@ -75,6 +75,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "RENEWAL_WINDOW_CLOSED": ("Outside the renewal window", "재인증 신청 기간 아님"),
     "EVALUATION_REQUIRED": ("Evaluation required", "평가 필요"),
     "UNSUPPORTED_MEDIA_TYPE": ("Unsupported media type", "지원하지 않는 형식"),
+    "TOO_MANY_ATTEMPTS": ("Too many attempts", "시도 횟수 초과"),
     "HTTP_ERROR": ("Request failed", "요청 실패"),
 }
 

@@ -299,7 +299,19 @@ async def test_tokens_expire(client):
 def test_cli_creates_staff_accounts(database: Database):
     env = {**os.environ, "DATABASE_URL": database.url, "REGISTRY_NEW_USER_PASSWORD": PASSWORD}
     email = f"{unique('cli')}@staff.example"
-    command = [sys.executable, "-m", "registry.cli", "users", "create", "--email", email, "--name", "CLI Reviewer", "--role", "reviewer"]
+    command = [
+        sys.executable,
+        "-m",
+        "registry.cli",
+        "users",
+        "create",
+        "--email",
+        email,
+        "--name",
+        "CLI Reviewer",
+        "--role",
+        "reviewer",
+    ]
     first = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert first.returncode == 0 and f"created reviewer {email}" in first.stdout, first.stderr
     again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -307,3 +319,17 @@ def test_cli_creates_staff_accounts(database: Database):
     weak = subprocess.run([*command[:-4], "--name", "W", "--role", "regulator"], env={**env, "REGISTRY_NEW_USER_PASSWORD": "short"},
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
+
+
+async def test_repeated_failed_sign_ins_lock_the_email_for_a_while(client):
+    from registry.accounts.model import Role
+    from registry.accounts.service import create_user
+
+    email = f"{unique('lock')}@staff.example"
+    await create_user(email, "Locked", Role.reviewer, PASSWORD)
+    for _ in range(5):
+        r = await client.post("/api/v1/auth/token", json={"email": email, "password": "wrong password!"})
+        assert r.status_code == 401
+    r = await client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 429 and r.json()["code"] == "TOO_MANY_ATTEMPTS"
+    assert 1 <= int(r.headers["retry-after"]) <= 15 * 60 + 1
