@@ -1,7 +1,7 @@
 """Every endpoint x every role x own / other record: who gets in, who is told to sign in (401), who
 is refused (403), and for whom another provider's record does not exist (404)."""
 
-from tests.workflow import certify, create_application, evidence_item, make_staff, register_lab
+from tests.workflow import certify, create_application, evidence_item, make_staff, register_lab, unique
 
 ANON, OWN, OTHER, REVIEWER, REGULATOR = "anonymous", "provider (own)", "provider (other)", "reviewer", "regulator"
 ROLES = (ANON, OWN, OTHER, REVIEWER, REGULATOR)
@@ -72,7 +72,7 @@ async def test_access_matrix(client):
         (
             "POST",
             "/api/v1/auth/token",
-            {"email": "nobody@x.example", "password": "x" * 12},
+            {"email": f"{unique('nobody')}@x.example", "password": "x" * 12},
             row(401, 401, 401, 401, 401),
         ),
         ("POST", "/api/v1/providers/register", {"organisation": {}}, row(422, 422, 422, 422, 422)),
@@ -120,7 +120,9 @@ async def test_bad_and_expired_credentials(client):
     assert r.status_code == 401 and r.json()["code"] == "INVALID_TOKEN"
     r = await client.get("/api/v1/auth/me", headers={"Authorization": "Basic abc"})
     assert r.status_code == 401 and r.json()["code"] == "INVALID_TOKEN"
-    r = await client.post("/api/v1/auth/token", json={"email": "nobody@x.example", "password": "whatever-long-pw"})
+    r = await client.post(
+        "/api/v1/auth/token", json={"email": f"{unique('nobody')}@x.example", "password": "whatever-long-pw"}
+    )
     assert r.status_code == 401 and r.json()["code"] == "INVALID_CREDENTIALS"
     staff = await make_staff(client)
     assert (await client.post("/api/v1/auth/logout", headers=staff.reviewer)).status_code == 204
