@@ -240,6 +240,37 @@ def _format_of(path: Path | None) -> str | None:
     return {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix)
 
 
+def _catalog_export(args: argparse.Namespace, settings: Settings) -> Callable[[], Awaitable[int]]:
+    async def run() -> int:
+        import anyio
+
+        from registry.catalog.files import edition_toml, read_edition_file
+        from registry.catalog.service import published_catalogue
+
+        catalogue = await published_catalogue()
+        versions = [e.version for e in catalogue.editions] if args.version == "all" else [args.version]
+        directory = args.output or settings.rules_dir / "catalog"
+        for version in versions:
+            edition = catalogue.get(version)
+            if edition is None:
+                print(f"export: no published edition {version}", file=sys.stderr)
+                return 1
+            target = anyio.Path(directory) / f"{version}.toml"
+            if await target.exists():
+                existing, _ = read_edition_file(Path(str(target)))
+                if existing is not None and existing.content_hash() == edition.content.content_hash():
+                    print(f"export: {target} already holds edition {version}")
+                    continue
+                print(f"export: {target} exists with other content; refusing to overwrite it", file=sys.stderr)
+                return 1
+            await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
+            await target.write_text(edition_toml(edition.content), encoding="utf-8")
+            print(f"export: wrote {target}")
+        return 0
+
+    return run
+
+
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     from registry.catalog.files import read_catalogue_dir
 
@@ -331,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
     validate = catalog_sub.add_parser("validate", help="check edition files; exit 1 on any error")
     validate.add_argument("path", nargs="?", help="a directory of edition files or one file (default rules/catalog)")
+    export = catalog_sub.add_parser(
+        "export", help="write a published edition as a reviewed file (for editions published in the registry)"
+    )
+    export.add_argument("version", help="an edition's version, or 'all'")
+    export.add_argument("--output", type=Path, help="directory (default rules/catalog)")
     return parser
 
 
@@ -349,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         return _with_database(settings, _upgrade)
     if args.command == "seed":
         return _with_database(settings, _seed(settings))
+    if args.command == "catalog" and args.catalog_command == "export":
+        return _with_database(settings, _catalog_export(args, settings))
     if args.command == "catalog":
         return cmd_validate(args, settings)
     if args.command == "users":

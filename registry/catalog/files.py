@@ -82,3 +82,44 @@ def read_catalogue_dir(directory: Path) -> CatalogueFiles:
         result.problems.extend(check_sequence(result.editions))
         result.sequence_checked = True
     return result
+
+
+def _toml_value(value: object) -> str:
+    import datetime as dt
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # A JSON string literal is a valid TOML basic string for the text we hold (escapes included).
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _shown(key: str, value: object) -> bool:
+    """Empty values are left out of a reviewed file, as a person writing it would."""
+    return value is not None and value != "" and value != ()
+
+
+def edition_toml(edition: EditionFile) -> str:
+    """The reviewed-file form of an edition, in the layout of rules/catalog/: reading it back gives the
+    same edition (and so the same content hash the import compares)."""
+    lines = [
+        f"# Permitted DTC genetic-test items: the edition in force from {edition.effective_from}.",
+        "# Reviewed data; editions are never edited after publication. See rules/README.md.",
+    ]
+    for key, value in edition.model_dump(exclude={"items"}).items():
+        if _shown(key, value):
+            lines.append(f"{key} = {_toml_value(getattr(value, 'value', value))}")
+    for item in edition.items:
+        lines += ["", "[[items]]"]
+        for key, value in item.model_dump().items():
+            hidden = key == "category_assigned" and not value
+            hidden = hidden or (key == "open_to_reported" and item.status.value == "withdrawn")
+            if _shown(key, value) and not hidden:
+                lines.append(f"{key} = {_toml_value(getattr(value, 'value', value))}")
+    return "\n".join(lines) + "\n"

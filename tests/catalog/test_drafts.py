@@ -74,3 +74,36 @@ async def test_a_draft_that_drops_an_item_silently_is_not_published(fresh_databa
             headers=staff.regulator,
         )
         assert r.status_code == 422 and "NOT-THERE" in r.json()["detail"]
+
+
+async def test_a_published_draft_exports_as_a_reviewed_file(fresh_database, client_for, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from registry.catalog.files import read_catalogue_dir
+
+    await import_catalogue(rules_path("catalog"))
+    tomorrow = today_in_korea() + dt.timedelta(days=1)
+    async with client_for(fresh_database) as client:
+        staff = await make_staff(client)
+        await client.post(
+            "/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "add": [ENTRY]}, headers=staff.regulator
+        )
+        assert (
+            await client.post(f"/api/v1/catalog/versions/{tomorrow}/publish", headers=staff.regulator)
+        ).status_code == 200
+    catalog = tmp_path / "catalog"
+    shutil.copytree(rules_path("catalog"), catalog)
+    env = {**os.environ, "DATABASE_URL": fresh_database.url}
+    result = subprocess.run([sys.executable, "-m", "registry.cli", "catalog", "export", "all", "--output", str(catalog)],
+                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.count("already holds") == 10 and f"wrote {catalog / tomorrow.isoformat()}.toml" in result.stdout
+    )
+    files = read_catalogue_dir(catalog)
+    assert files.ok and len(files.editions) == 11
+    report = await import_catalogue(catalog)  # the file and the database agree: nothing to import
+    assert report.imported == [] and len(report.unchanged) == 11
