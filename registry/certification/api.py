@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -19,6 +20,16 @@ from registry.certification.model import (
     EventKind,
     InfoRequestInput,
     StatusChangeInput,
+)
+from registry.certification.schemas import (
+    ApplicationList,
+    ApplicationOut,
+    CertificateHistoryOut,
+    CertificateOut,
+    DryRunOut,
+    ProviderList,
+    ProviderOut,
+    SubmissionOut,
 )
 from registry.http.auth import principal_of, provider_only, regulator_only, signed_in, staff_only
 from registry.http.pagination import check_limit, decode_cursor, encode_cursor, paginate
@@ -51,8 +62,10 @@ def me(request: Request) -> Principal:
     return principal
 
 
-def with_etag(body: dict[str, Any], status_code: int = 200) -> Response[dict[str, Any]]:
-    return Response(body, status_code=status_code, headers={"ETag": body["etag"]} if "etag" in body else None)
+def with_etag(body: dict[str, Any], shape: type, status_code: int = 200) -> Response:
+    """The body checked against its documented shape, with its ETag as a header when it has one."""
+    content = msgspec.convert(body, shape)
+    return Response(content, status_code=status_code, headers={"ETag": body["etag"]} if body.get("etag") else None)
 
 
 class ApplicationsController(Controller):
@@ -62,9 +75,9 @@ class ApplicationsController(Controller):
     @post("/", guards=[provider_only], operation_id="createApplication", status_code=201)
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[ApplicationOut | DryRunOut]:
         body = await service.create_application(me(request), data, dry_run=dry_run)
-        return with_etag(body, 200 if dry_run else 201)
+        return with_etag(body, DryRunOut, 200) if dry_run else with_etag(body, ApplicationOut, 201)
 
     @get("/", guards=[signed_in], operation_id="listApplications")
     async def list(
@@ -73,7 +86,7 @@ class ApplicationsController(Controller):
         state_filter: Annotated[str | None, QueryParameter(name="state", required=False)] = None,
         limit: Limit = None,
         cursor: Cursor = None,
-    ) -> dict[str, Any]:
+    ) -> ApplicationList:
         state = state_filter
         if state is not None and state not in ApplicationState.__members__:
             raise ProblemError(
@@ -88,11 +101,12 @@ class ApplicationsController(Controller):
         rows, total = await service.list_applications(me(request), state=state, after_id=after, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
-        return {"data": rows, "total": total, "next_cursor": encode_cursor(str(rows[-1]["id"])) if more else None}
+        body = {"data": rows, "total": total, "next_cursor": encode_cursor(str(rows[-1]["id"])) if more else None}
+        return msgspec.convert(body, ApplicationList)
 
     @get("/{application_id:int}", guards=[signed_in], operation_id="getApplication")
-    async def read(self, request: Request, application_id: FromPath[int]) -> Response[dict[str, Any]]:
-        return with_etag(await service.application_view(me(request), application_id))
+    async def read(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
+        return with_etag(await service.application_view(me(request), application_id), ApplicationOut)
 
     @put("/{application_id:int}", guards=[provider_only], operation_id="replaceApplication")
     async def replace(
@@ -101,8 +115,8 @@ class ApplicationsController(Controller):
         application_id: FromPath[int],
         data: JSONBody[ApplicationContent],
         if_match: IfMatch = None,
-    ) -> Response[dict[str, Any]]:
-        return with_etag(await service.replace_application(me(request), application_id, data, if_match))
+    ) -> Response[ApplicationOut]:
+        return with_etag(await service.replace_application(me(request), application_id, data, if_match), ApplicationOut)
 
     @post("/{application_id:int}/submit", guards=[provider_only], operation_id="submitApplication", status_code=200)
     async def submit(
@@ -112,7 +126,7 @@ class ApplicationsController(Controller):
         data: JSONBody[SubmitInput | None] = None,
         idempotency_key: IdempotencyKey = None,
         dry_run: DryRun = False,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[SubmissionOut]:
         answer = await service.submit_application(
             me(request),
             application_id,
@@ -123,35 +137,37 @@ class ApplicationsController(Controller):
         headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         if "etag" in answer.body:
             headers["ETag"] = answer.body["etag"]
-        return Response(answer.body, status_code=answer.status, headers=headers)
+        return Response(msgspec.convert(answer.body, SubmissionOut), status_code=answer.status, headers=headers)
 
     @post("/{application_id:int}/withdraw", guards=[provider_only], operation_id="withdrawApplication", status_code=200)
     async def withdraw(
         self, request: Request, application_id: FromPath[int], data: JSONBody[WithdrawInput | None] = None
-    ) -> Response[dict[str, Any]]:
-        return with_etag(await service.withdraw_application(me(request), application_id, data.reason if data else ""))
+    ) -> Response[ApplicationOut]:
+        return with_etag(
+            await service.withdraw_application(me(request), application_id, data.reason if data else ""), ApplicationOut
+        )
 
     @post("/{application_id:int}/start-review", guards=[staff_only], operation_id="startReview", status_code=200)
-    async def start_review(self, request: Request, application_id: FromPath[int]) -> Response[dict[str, Any]]:
-        return with_etag(await service.start_review(me(request), application_id))
+    async def start_review(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
+        return with_etag(await service.start_review(me(request), application_id), ApplicationOut)
 
     @post("/{application_id:int}/request-info", guards=[staff_only], operation_id="requestInformation", status_code=200)
     async def request_info(
         self, request: Request, application_id: FromPath[int], data: JSONBody[InfoRequestInput]
-    ) -> Response[dict[str, Any]]:
-        return with_etag(await service.request_info(me(request), application_id, data.message))
+    ) -> Response[ApplicationOut]:
+        return with_etag(await service.request_info(me(request), application_id, data.message), ApplicationOut)
 
     @post("/{application_id:int}/evaluation", guards=[staff_only], operation_id="recordEvaluation", status_code=200)
     async def evaluation(
         self, request: Request, application_id: FromPath[int], data: JSONBody[EvaluationInput]
-    ) -> Response[dict[str, Any]]:
-        return with_etag(await service.evaluate(me(request), application_id, data))
+    ) -> Response[ApplicationOut]:
+        return with_etag(await service.evaluate(me(request), application_id, data), ApplicationOut)
 
     @post("/{application_id:int}/decision", guards=[regulator_only], operation_id="decideApplication", status_code=200)
     async def decision(
         self, request: Request, application_id: FromPath[int], data: JSONBody[DecisionInput], if_match: IfMatch = None
-    ) -> Response[dict[str, Any]]:
-        return with_etag(await service.decide(me(request), application_id, data, if_match))
+    ) -> Response[ApplicationOut]:
+        return with_etag(await service.decide(me(request), application_id, data, if_match), ApplicationOut)
 
 
 class CertificatesController(Controller):
@@ -159,43 +175,44 @@ class CertificatesController(Controller):
     tags = ("certificates",)
 
     @get("/{number:str}", operation_id="verifyCertificate", summary="Verify a certificate on a date (public)")
-    async def verify(self, number: FromPath[str], as_of: AsOf = None) -> Response[dict[str, Any]]:
+    async def verify(self, number: FromPath[str], as_of: AsOf = None) -> Response[CertificateOut]:
         body = await service.certificate_public(
             number.strip().upper(), parse_date("as_of", as_of, default=today_in_korea())
         )
-        return with_etag(body)
+        return with_etag(body, CertificateOut)
 
     @get(
         "/{number:str}/history",
         operation_id="certificateHistory",
         summary="Issued, items added, suspended, ... (public)",
     )
-    async def history(self, number: FromPath[str]) -> dict[str, Any]:
-        return await service.certificate_history(number.strip().upper())
+    async def history(self, number: FromPath[str]) -> CertificateHistoryOut:
+        return msgspec.convert(await service.certificate_history(number.strip().upper()), CertificateHistoryOut)
 
     async def _change(
         self, request: Request, number: str, action: EventKind, data: StatusChangeInput, if_match: str | None
     ):
         return with_etag(
-            await service.change_certificate_status(me(request), number.strip().upper(), action, data, if_match)
+            await service.change_certificate_status(me(request), number.strip().upper(), action, data, if_match),
+            CertificateOut,
         )
 
     @post("/{number:str}/suspend", guards=[regulator_only], operation_id="suspendCertificate", status_code=200)
     async def suspend(
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[CertificateOut]:
         return await self._change(request, number, EventKind.suspended, data, if_match)
 
     @post("/{number:str}/revoke", guards=[regulator_only], operation_id="revokeCertificate", status_code=200)
     async def revoke(
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[CertificateOut]:
         return await self._change(request, number, EventKind.revoked, data, if_match)
 
     @post("/{number:str}/reinstate", guards=[regulator_only], operation_id="reinstateCertificate", status_code=200)
     async def reinstate(
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[CertificateOut]:
         return await self._change(request, number, EventKind.reinstated, data, if_match)
 
 
@@ -215,7 +232,7 @@ class ProvidersController(Controller):
         as_of: AsOf = None,
         limit: Limit = None,
         cursor: Cursor = None,
-    ) -> dict[str, Any]:
+    ) -> ProviderList:
         if status is not None and status not in STATUSES:
             raise ProblemError(
                 400,
@@ -227,12 +244,16 @@ class ProvidersController(Controller):
         day = parse_date("as_of", as_of, default=today_in_korea())
         rows = await service.list_providers(q=(q or "").strip() or None, item=item, status=status, day=day)
         page = paginate(rows, lambda r: str(r["id"]), limit, cursor)
-        return {"data": page.rows, "total": page.total, "next_cursor": page.next_cursor, "as_of": day.isoformat()}
+        body = {"data": page.rows, "total": page.total, "next_cursor": page.next_cursor, "as_of": day.isoformat()}
+        return msgspec.convert(body, ProviderList)
 
     @get("/{provider_id:int}", operation_id="getProvider", summary="One provider, its certificates and items (public)")
-    async def read(self, provider_id: FromPath[int], as_of: AsOf = None) -> dict[str, Any]:
-        return await service.provider_public(provider_id, parse_date("as_of", as_of, default=today_in_korea()))
+    async def read(self, provider_id: FromPath[int], as_of: AsOf = None) -> ProviderOut:
+        return msgspec.convert(
+            await service.provider_public(provider_id, parse_date("as_of", as_of, default=today_in_korea())),
+            ProviderOut,
+        )
 
     @post("/{provider_id:int}/verify", guards=[regulator_only], operation_id="verifyProvider", status_code=200)
-    async def verify(self, request: Request, provider_id: FromPath[int]) -> dict[str, Any]:
-        return await service.verify_provider(me(request), provider_id)
+    async def verify(self, request: Request, provider_id: FromPath[int]) -> ProviderOut:
+        return msgspec.convert(await service.verify_provider(me(request), provider_id), ProviderOut)

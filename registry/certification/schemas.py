@@ -1,0 +1,167 @@
+"""Response shapes of the certification API, for the OpenAPI document and generated clients. The
+services build plain data; these describe it (and `msgspec.convert` checks it on the way out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class ItemOut(msgspec.Struct):
+    code: str
+    name_ko: str | None
+    name_en: str | None
+    proposal: dict[str, Any] | None
+    genes: list[str]
+    markers: list[str]
+    evidence: list[dict[str, Any]]
+    accuracy: dict[str, Any]
+    validation_ref: str | None
+    outcome: str | None
+    reason: str
+
+
+class EvaluationOut(msgspec.Struct):
+    reviewer_id: int
+    scores: dict[str, dict[str, Any]]
+    total_score: int
+    recommendation: str
+    remarks: str
+    created_at: str
+
+
+class ApplicationOut(msgspec.Struct):
+    id: int
+    number: str
+    provider_id: int
+    provider_name_ko: str | None
+    provider_name_en: str | None
+    kind: str
+    state: str
+    certificate_number: str | None
+    note: str
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    decided_on: str | None
+    outcome: str | None
+    info_request: str
+    provider_response: str
+    version: int
+    etag: str
+    allowed_actions: list[str]
+    items: list[ItemOut]
+    evaluation: EvaluationOut | None
+
+
+class ApplicationSummary(msgspec.Struct):
+    id: int
+    number: str
+    provider_id: int
+    kind: str
+    state: str
+    certificate_number: str | None
+    updated_at: str
+    submitted_at: str | None
+    outcome: str | None
+    version: int
+    etag: str
+
+
+class ApplicationList(msgspec.Struct):
+    data: list[ApplicationSummary]
+    total: int
+    next_cursor: str | None
+
+
+class DryRunOut(msgspec.Struct):
+    dry_run: bool
+    state: str
+    valid: bool
+    number: str | None = None
+
+
+class SubmissionOut(msgspec.Struct):
+    number: str | None = None
+    state: str | None = None
+    version: int | None = None
+    etag: str | None = None
+    dry_run: bool = False
+    valid: bool | None = None
+
+
+class CertifiedItemOut(msgspec.Struct):
+    code: str
+    name_ko: str | None
+    name_en: str | None
+    certified_from: str
+
+
+class CertificateOut(msgspec.Struct):
+    """Verification: `certified`, `not_certified` (status, since when, why) or `unknown`."""
+
+    number: str
+    result: str
+    as_of: str
+    message_en: str
+    message_ko: str
+    status: str | None = None
+    status_since: str | None = None
+    status_reason: str | None = None
+    ground: int | None = None
+    kind: str | None = None
+    provider_id: int | None = None
+    provider_name_ko: str | None = None
+    provider_name_en: str | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    items: list[CertifiedItemOut] = msgspec.field(default_factory=list)
+    items_on_certificate: list[CertifiedItemOut] = msgspec.field(default_factory=list)
+    etag: str | None = None
+
+
+class CertificateEventOut(msgspec.Struct):
+    kind: str
+    effective_date: str
+    valid_until: str | None
+    ground: int | None
+    reason: str
+    items: list[str]
+    application_number: str | None
+    recorded_at: str
+
+
+class CertificateHistoryOut(msgspec.Struct):
+    number: str
+    kind: str
+    events: list[CertificateEventOut]
+
+
+class CertificateSummary(msgspec.Struct):
+    number: str
+    kind: str
+    status: str
+    status_since: str
+    valid_from: str
+    valid_until: str
+    result: str
+
+
+class ProviderOut(msgspec.Struct):
+    id: int
+    name_ko: str
+    name_en: str
+    status: str
+    certificate_number: str | None
+    items: list[CertifiedItemOut]
+    certificates: list[CertificateSummary]
+    verification: str | None = None
+    as_of: str | None = None
+
+
+class ProviderList(msgspec.Struct):
+    data: list[ProviderOut]
+    total: int
+    next_cursor: str | None
+    as_of: str
