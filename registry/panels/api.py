@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
@@ -14,7 +15,7 @@ from registry.http.auth import principal_of, provider_only, regulator_only, requ
 from registry.http.params import parse_date
 from registry.http.problems import FieldError, ProblemError
 from registry.panels import service
-from registry.panels.model import PanelRegistration, PanelRequest
+from registry.panels.model import CheckOut, PanelOut, PanelRegistration, PanelRequest
 
 checkers = requires(Role.provider, Role.regulator, Role.reviewer)
 CHUNK = 1 << 20
@@ -66,12 +67,12 @@ class PanelsController(Controller):
         status_code=200,
         summary="May this provider sell this panel on this date? Nothing is stored.",
     )
-    async def check(self, request: Request, data: JSONBody[PanelRequest]) -> dict[str, Any]:
-        return await service.check_panel(me(request), data)
+    async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
+        return msgspec.convert(await service.check_panel(me(request), data), CheckOut)
 
     @post("/", guards=[provider_only], operation_id="registerPanel", status_code=201)
-    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> dict[str, Any]:
-        return await service.register_panel(me(request), data)
+    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> PanelOut:
+        return msgspec.convert(await service.register_panel(me(request), data), PanelOut)
 
     @get(
         "/{panel_id:int}",
@@ -79,12 +80,12 @@ class PanelsController(Controller):
         operation_id="getPanel",
         summary="A registered panel and its latest check",
     )
-    async def read(self, request: Request, panel_id: FromPath[int]) -> dict[str, Any]:
-        return await service.read_panel(me(request), panel_id)
+    async def read(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
+        return msgspec.convert(await service.read_panel(me(request), panel_id), PanelOut)
 
     @post("/{panel_id:int}/check", guards=[signed_in], operation_id="recheckPanel", status_code=200)
-    async def recheck(self, request: Request, panel_id: FromPath[int]) -> dict[str, Any]:
-        return await service.recheck_on_request(me(request), panel_id)
+    async def recheck(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
+        return msgspec.convert(await service.recheck_on_request(me(request), panel_id), PanelOut)
 
     @post(
         "/check-batch",

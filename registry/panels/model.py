@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from registry.settings import PROJECT_ROOT
@@ -58,3 +59,40 @@ def prohibited_phrases(claims: str) -> list[str]:
     for match in prohibited_claim_pattern().finditer(claims or ""):
         seen.setdefault(match.group(0).lower(), None)
     return list(seen)
+
+
+class FindingOut(msgspec.Struct):
+    item: str | None
+    code: str
+    severity: str
+    message_ko: str
+    message_en: str
+    basis: str
+
+
+class CertificateRef(msgspec.Struct):
+    number: str
+    status: str | None
+
+
+class CheckOut(msgspec.Struct):
+    """The answer to 'may this provider sell this panel on this date?'."""
+
+    verdict: str
+    as_of: str | None
+    catalog_version: str | None
+    provider_id: int | None
+    target: str | None
+    certificate: CertificateRef | None
+    findings: list[FindingOut]
+
+
+class PanelOut(msgspec.Struct):
+    id: int
+    provider_id: int
+    name: str
+    target: str
+    claims: str
+    items: list[dict]
+    checked_at: str
+    latest_check: CheckOut
