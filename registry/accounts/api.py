@@ -12,7 +12,7 @@ from litestar.params import JSONBody, QueryParameter
 
 from registry.accounts.model import RegistrationInput, TokenRequest
 from registry.accounts.service import issue_token, register_provider, revoke_token
-from registry.http.auth import principal_of, signed_in
+from registry.http.auth import signed_in, signed_in_principal
 
 DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
 
@@ -89,6 +89,5 @@ class AccountsController(Controller):
 
     @get("/api/v1/auth/me", operation_id="whoAmI", guards=[signed_in], summary="The signed-in user")
     async def me(self, request: Request) -> MeOut:
-        p = principal_of(request)
-        assert p is not None  # the guard ensures it
+        p = signed_in_principal(request)
         return MeOut(p.user_id, p.email, p.display_name, p.role.value, p.provider_id)

@@ -20,7 +20,7 @@ from registry.accounts.model import (
 from registry.accounts.tables import AccessToken, SignInFailure, User
 from registry.audit.service import SYSTEM, Actor, record
 from registry.certification.tables import Provider
-from registry.db.engine import read_transaction, write_transaction
+from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.http.auth import BEARER
 from registry.http.problems import FieldError, ProblemError
 
@@ -77,23 +77,17 @@ async def register_provider(data: RegistrationInput, *, dry_run: bool = False) -
                     errors=errors,
                 )
             now = utcnow()
-            provider_id = (
-                await Provider.insert(Provider(**org.model_dump(), status="unverified", created_at=now)).returning(
-                    Provider.id
+            provider_id = await insert_one(Provider(**org.model_dump(), status="unverified", created_at=now))
+            user_id = await insert_one(
+                User(
+                    email=user.email,
+                    display_name=user.display_name,
+                    password_hash=password_hash,
+                    role=Role.provider.value,
+                    provider=provider_id,
+                    created_at=now,
                 )
-            )[0]["id"]
-            user_id = (
-                await User.insert(
-                    User(
-                        email=user.email,
-                        display_name=user.display_name,
-                        password_hash=password_hash,
-                        role=Role.provider.value,
-                        provider=provider_id,
-                        created_at=now,
-                    )
-                ).returning(User.id)
-            )[0]["id"]
+            )
             actor = Actor(user_id, f"{user.display_name} <{user.email}> (provider)")
             await record(actor, "provider.registered", "provider", provider_id, after=org.model_dump())
             await record(
@@ -127,19 +121,17 @@ async def create_user(
     async with write_transaction():
         if await User.exists().where(User.email == email):
             raise ValueError(f"a user with the e-mail {email} already exists")
-        user_id = (
-            await User.insert(
-                User(
-                    email=email,
-                    display_name=display_name,
-                    password_hash=password_hash,
-                    role=role.value,
-                    provider=provider_id,
-                    is_demo=is_demo,
-                    created_at=utcnow(),
-                )
-            ).returning(User.id)
-        )[0]["id"]
+        user_id = await insert_one(
+            User(
+                email=email,
+                display_name=display_name,
+                password_hash=password_hash,
+                role=role.value,
+                provider=provider_id,
+                is_demo=is_demo,
+                created_at=utcnow(),
+            )
+        )
         await record(
             SYSTEM,
             "user.created",

@@ -14,7 +14,7 @@ from registry.catalog import service as catalogue_service
 from registry.catalog import urls
 from registry.catalog.model import Catalogue, Edition, EditionDiff, EntryFile, diff_editions, entry_changes
 from registry.catalog.service import published_catalogue
-from registry.http.auth import principal_of, regulator_only
+from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
 from registry.http.params import parse_date, today_in_korea
@@ -378,7 +378,7 @@ class CatalogueController(Controller):
         }
         try:
             return await catalogue_service.create_draft(
-                principal_of(request).actor,
+                signed_in_principal(request).actor,
                 version=data.version.isoformat(),
                 base_version=data.base,
                 changes=changes,
@@ -408,7 +408,7 @@ class CatalogueController(Controller):
         self, request: Request, version: FromPath[str], data: JSONBody[PublishInput | None] = None
     ) -> dict:
         report = await catalogue_service.publish_draft(
-            principal_of(request).actor,
+            signed_in_principal(request).actor,
             version,
             effective_from=data.effective_from if data else None,
             today=today_in_korea(),

@@ -10,7 +10,7 @@ from pathlib import Path
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue, CatalogueProblem, EditionFile, EntryFile
 from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
-from registry.db.engine import describe, read_transaction, write_transaction
+from registry.db.engine import describe, insert_one, read_transaction, write_transaction
 
 PUBLISHED = "published"
 
@@ -266,18 +266,16 @@ async def create_draft(
         content.update({"version": version, "effective_from": version, **(texts or {})})
         content = apply_changes(content, changes or {})
         now = _utcnow()
-        draft_id = (
-            await CatalogueDraft.insert(
-                CatalogueDraft(
-                    version=version,
-                    base_version=base.version,
-                    content=json.dumps(content, ensure_ascii=False),
-                    created_by=actor.label,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).returning(CatalogueDraft.id)
-        )[0]["id"]
+        draft_id = await insert_one(
+            CatalogueDraft(
+                version=version,
+                base_version=base.version,
+                content=json.dumps(content, ensure_ascii=False),
+                created_by=actor.label,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         await record(
             actor,
             "catalogue.draft_created",

@@ -10,7 +10,6 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from registry.accounts.model import Principal
 from registry.certification import service
 from registry.certification.model import (
     ApplicationContent,
@@ -31,7 +30,7 @@ from registry.certification.schemas import (
     ProviderOut,
     SubmissionOut,
 )
-from registry.http.auth import principal_of, provider_only, regulator_only, signed_in, staff_only
+from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.pagination import check_limit, decode_cursor, encode_cursor, paginate
 from registry.http.params import parse_date, today_in_korea
 from registry.http.problems import FieldError, ProblemError
@@ -56,12 +55,6 @@ class WithdrawInput(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
 
 
-def me(request: Request) -> Principal:
-    principal = principal_of(request)
-    assert principal is not None  # every route here has a guard
-    return principal
-
-
 def with_etag(body: dict[str, Any], shape: type, status_code: int = 200) -> Response:
     """The body checked against its documented shape, with its ETag as a header when it has one."""
     content = msgspec.convert(body, shape)
@@ -76,7 +69,7 @@ class ApplicationsController(Controller):
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
     ) -> Response[ApplicationOut | DryRunOut]:
-        body = await service.create_application(me(request), data, dry_run=dry_run)
+        body = await service.create_application(signed_in_principal(request), data, dry_run=dry_run)
         return with_etag(body, DryRunOut, 200) if dry_run else with_etag(body, ApplicationOut, 201)
 
     @get("/", guards=[signed_in], operation_id="listApplications")
@@ -98,7 +91,9 @@ class ApplicationsController(Controller):
             )
         size = check_limit(limit)
         after = int(decode_cursor(cursor)) if cursor else 0
-        rows, total = await service.list_applications(me(request), state=state, after_id=after, limit=size + 1)
+        rows, total = await service.list_applications(
+            signed_in_principal(request), state=state, after_id=after, limit=size + 1
+        )
         more = len(rows) > size
         rows = rows[:size]
         body = {"data": rows, "total": total, "next_cursor": encode_cursor(str(rows[-1]["id"])) if more else None}
@@ -106,7 +101,7 @@ class ApplicationsController(Controller):
 
     @get("/{application_id:int}", guards=[signed_in], operation_id="getApplication")
     async def read(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
-        return with_etag(await service.application_view(me(request), application_id), ApplicationOut)
+        return with_etag(await service.application_view(signed_in_principal(request), application_id), ApplicationOut)
 
     @put("/{application_id:int}", guards=[provider_only], operation_id="replaceApplication")
     async def replace(
@@ -116,7 +111,10 @@ class ApplicationsController(Controller):
         data: JSONBody[ApplicationContent],
         if_match: IfMatch = None,
     ) -> Response[ApplicationOut]:
-        return with_etag(await service.replace_application(me(request), application_id, data, if_match), ApplicationOut)
+        return with_etag(
+            await service.replace_application(signed_in_principal(request), application_id, data, if_match),
+            ApplicationOut,
+        )
 
     @post("/{application_id:int}/submit", guards=[provider_only], operation_id="submitApplication", status_code=200)
     async def submit(
@@ -128,7 +126,7 @@ class ApplicationsController(Controller):
         dry_run: DryRun = False,
     ) -> Response[SubmissionOut]:
         answer = await service.submit_application(
-            me(request),
+            signed_in_principal(request),
             application_id,
             response=(data.response if data else ""),
             idempotency_key=idempotency_key,
@@ -144,30 +142,37 @@ class ApplicationsController(Controller):
         self, request: Request, application_id: FromPath[int], data: JSONBody[WithdrawInput | None] = None
     ) -> Response[ApplicationOut]:
         return with_etag(
-            await service.withdraw_application(me(request), application_id, data.reason if data else ""), ApplicationOut
+            await service.withdraw_application(
+                signed_in_principal(request), application_id, data.reason if data else ""
+            ),
+            ApplicationOut,
         )
 
     @post("/{application_id:int}/start-review", guards=[staff_only], operation_id="startReview", status_code=200)
     async def start_review(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
-        return with_etag(await service.start_review(me(request), application_id), ApplicationOut)
+        return with_etag(await service.start_review(signed_in_principal(request), application_id), ApplicationOut)
 
     @post("/{application_id:int}/request-info", guards=[staff_only], operation_id="requestInformation", status_code=200)
     async def request_info(
         self, request: Request, application_id: FromPath[int], data: JSONBody[InfoRequestInput]
     ) -> Response[ApplicationOut]:
-        return with_etag(await service.request_info(me(request), application_id, data.message), ApplicationOut)
+        return with_etag(
+            await service.request_info(signed_in_principal(request), application_id, data.message), ApplicationOut
+        )
 
     @post("/{application_id:int}/evaluation", guards=[staff_only], operation_id="recordEvaluation", status_code=200)
     async def evaluation(
         self, request: Request, application_id: FromPath[int], data: JSONBody[EvaluationInput]
     ) -> Response[ApplicationOut]:
-        return with_etag(await service.evaluate(me(request), application_id, data), ApplicationOut)
+        return with_etag(await service.evaluate(signed_in_principal(request), application_id, data), ApplicationOut)
 
     @post("/{application_id:int}/decision", guards=[regulator_only], operation_id="decideApplication", status_code=200)
     async def decision(
         self, request: Request, application_id: FromPath[int], data: JSONBody[DecisionInput], if_match: IfMatch = None
     ) -> Response[ApplicationOut]:
-        return with_etag(await service.decide(me(request), application_id, data, if_match), ApplicationOut)
+        return with_etag(
+            await service.decide(signed_in_principal(request), application_id, data, if_match), ApplicationOut
+        )
 
 
 class CertificatesController(Controller):
@@ -193,7 +198,9 @@ class CertificatesController(Controller):
         self, request: Request, number: str, action: EventKind, data: StatusChangeInput, if_match: str | None
     ):
         return with_etag(
-            await service.change_certificate_status(me(request), number.strip().upper(), action, data, if_match),
+            await service.change_certificate_status(
+                signed_in_principal(request), number.strip().upper(), action, data, if_match
+            ),
             CertificateOut,
         )
 
@@ -256,4 +263,4 @@ class ProvidersController(Controller):
 
     @post("/{provider_id:int}/verify", guards=[regulator_only], operation_id="verifyProvider", status_code=200)
     async def verify(self, request: Request, provider_id: FromPath[int]) -> ProviderOut:
-        return msgspec.convert(await service.verify_provider(me(request), provider_id), ProviderOut)
+        return msgspec.convert(await service.verify_provider(signed_in_principal(request), provider_id), ProviderOut)

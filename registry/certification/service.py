@@ -52,7 +52,7 @@ from registry.certification.tables import (
     Evaluation,
     Provider,
 )
-from registry.db.engine import read_transaction, write_transaction
+from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.http.idempotency import Answer, once
 from registry.http.params import today_in_korea
 from registry.http.problems import FieldError, ProblemError, invalid_body
@@ -375,21 +375,19 @@ async def create_application(principal: Principal, content: ApplicationContent, 
             now = utcnow()
             year = today_in_korea().year
             number = application_number(year, await _next_serial(Application.number, f"APP-{year}-"))
-            application_id = (
-                await Application.insert(
-                    Application(
-                        number=number,
-                        provider=principal.provider_id,
-                        kind=content.kind.value,
-                        state=ApplicationState.draft.value,
-                        certificate_number=content.certificate_number,
-                        created_by=principal.user_id,
-                        created_at=now,
-                        updated_at=now,
-                        note=content.note,
-                    )
-                ).returning(Application.id)
-            )[0]["id"]
+            application_id = await insert_one(
+                Application(
+                    number=number,
+                    provider=principal.provider_id,
+                    kind=content.kind.value,
+                    state=ApplicationState.draft.value,
+                    certificate_number=content.certificate_number,
+                    created_by=principal.user_id,
+                    created_at=now,
+                    updated_at=now,
+                    note=content.note,
+                )
+            )
             await ApplicationItem.insert(*_item_rows(application_id, content))
             await record(
                 principal.actor, "application.created", "application", number, after=content.model_dump(mode="json")
@@ -834,6 +832,13 @@ class CertificateState:
     def standing_on(self, day: dt.date) -> StandingOnDate:
         return standing_on(self.views(), day)
 
+    def record(self):
+        """The certificate as the panel engine reads it."""
+        from registry.panels.engine import CertificateRecord
+
+        items = [(i["code"], i["certified_from"], i["certified_until"]) for i in self.items]
+        return CertificateRecord(self.row["provider"], self.row["number"], self.views(), items)
+
     def codes_on(self, day: dt.date) -> set[str]:
         return {
             i["code"]
@@ -842,7 +847,7 @@ class CertificateState:
         }
 
 
-async def _certificate_states(rows: list[dict]) -> list[CertificateState]:
+async def certificate_states(rows: list[dict]) -> list[CertificateState]:
     """Events and items for many certificates in two queries (never one per certificate)."""
     ids = [r["id"] for r in rows]
     if not ids:
@@ -860,14 +865,14 @@ async def _certificate_states(rows: list[dict]) -> list[CertificateState]:
 
 
 async def _certificate_state(row: dict) -> CertificateState:
-    return (await _certificate_states([row]))[0]
+    return (await certificate_states([row]))[0]
 
 
 async def _live_certificate(provider_id: int, day: dt.date) -> CertificateState | None:
     rows = await Certificate.select().where(
         Certificate.provider == provider_id, Certificate.kind == CertificateKind.certification.value
     )
-    for state in await _certificate_states(rows):
+    for state in await certificate_states(rows):
         if state.standing_on(day).standing in (Standing.active, Standing.suspended, Standing.not_yet_valid):
             return state
     return None
@@ -922,19 +927,17 @@ async def issue_certificate(
     if number is None:
         prefix = f"DTC-{'P' if kind is CertificateKind.pilot else ''}{valid_from.year}-"
         number = certificate_number(valid_from.year, await _next_serial(Certificate.number, prefix), kind)
-    certificate_id = (
-        await Certificate.insert(
-            Certificate(
-                number=number,
-                provider=provider_id,
-                kind=kind.value,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                source=source,
-                created_at=utcnow(),
-            )
-        ).returning(Certificate.id)
-    )[0]["id"]
+    certificate_id = await insert_one(
+        Certificate(
+            number=number,
+            provider=provider_id,
+            kind=kind.value,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            source=source,
+            created_at=utcnow(),
+        )
+    )
     row = {"id": certificate_id, "number": number}
     await CertificateItem.insert(
         *[
@@ -1156,7 +1159,7 @@ async def _providers_with_certificates(rows: list[dict]) -> dict[int, list[Certi
         else []
     )
     grouped: dict[int, list[CertificateState]] = {r["id"]: [] for r in rows}
-    for state in await _certificate_states(certs):
+    for state in await certificate_states(certs):
         grouped[state.row["provider"]].append(state)
     return grouped
 
@@ -1206,7 +1209,7 @@ async def certified_codes(provider_id: int, day: dt.date) -> tuple[StandingOnDat
     """The provider's live certification on `day`: its standing, number and item codes (for checks)."""
     rows = await Certificate.select().where(Certificate.provider == provider_id)
     best = None
-    for state in await _certificate_states(rows):
+    for state in await certificate_states(rows):
         standing = state.standing_on(day)
         if standing.standing is Standing.not_yet_valid:
             continue
@@ -1244,17 +1247,15 @@ async def import_history(document: dict, *, actor: Actor = SYSTEM, demo: bool = 
                 await Provider.select(Provider.id).where(Provider.business_number == provider.business_number).first()
             )
             if existing is None:
-                provider_id = (
-                    await Provider.insert(
-                        Provider(
-                            **provider.model_dump(exclude={"certificates"}),
-                            status="verified",
-                            verified_at=utcnow(),
-                            created_at=utcnow(),
-                            is_demo=demo,
-                        )
-                    ).returning(Provider.id)
-                )[0]["id"]
+                provider_id = await insert_one(
+                    Provider(
+                        **provider.model_dump(exclude={"certificates"}),
+                        status="verified",
+                        verified_at=utcnow(),
+                        created_at=utcnow(),
+                        is_demo=demo,
+                    )
+                )
                 await record(
                     actor,
                     "provider.recorded",

@@ -158,6 +158,12 @@ async def read_transaction() -> AsyncIterator[None]:
         yield
 
 
+async def insert_one(row) -> int:
+    """Insert one Piccolo row and return its id (RETURNING, on both engines)."""
+    table = type(row)
+    return (await table.insert(row).returning(table.id))[0]["id"]
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """A unique index refused a row (asyncpg and sqlite3 spell it differently)."""
     import sqlite3

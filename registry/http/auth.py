@@ -57,6 +57,14 @@ def principal_of(connection: ASGIConnection) -> Principal | None:
     return connection.scope.get("user")  # type: ignore[return-value]
 
 
+def signed_in_principal(connection: ASGIConnection) -> Principal:
+    """The principal of a route whose guard already demanded one."""
+    principal = principal_of(connection)
+    if principal is None:  # only if a route forgot its guard
+        raise authentication_required()
+    return principal
+
+
 def authentication_required() -> ProblemError:
     return ProblemError(
         401,

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from registry.db.engine import is_unique_violation, write_transaction
+from registry.db.engine import insert_one, is_unique_violation, write_transaction
 from registry.http.problems import FieldError, ProblemError
 from registry.http.tables import IdempotentResponse
 
@@ -71,19 +71,17 @@ async def once(
                             errors=[FieldError("Idempotency-Key", "used for a different request", "header")],
                         )
                     return Answer(stored["status"], json.loads(stored["body"]), replayed=True)
-                claim = (
-                    await IdempotentResponse.insert(
-                        IdempotentResponse(
-                            user_id=user_id,
-                            key=key,
-                            endpoint=endpoint,
-                            request_digest=digest,
-                            status=0,
-                            body="{}",
-                            created_at=dt.datetime.now(dt.UTC),
-                        )
-                    ).returning(IdempotentResponse.id)
-                )[0]["id"]
+                claim = await insert_one(
+                    IdempotentResponse(
+                        user_id=user_id,
+                        key=key,
+                        endpoint=endpoint,
+                        request_digest=digest,
+                        status=0,
+                        body="{}",
+                        created_at=dt.datetime.now(dt.UTC),
+                    )
+                )
                 answer = await work()
                 await IdempotentResponse.update(
                     {

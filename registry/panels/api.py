@@ -10,8 +10,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from registry.accounts.model import Principal, Role
-from registry.http.auth import principal_of, provider_only, regulator_only, requires, signed_in
+from registry.accounts.model import Role
+from registry.http.auth import provider_only, regulator_only, requires, signed_in, signed_in_principal
 from registry.http.params import parse_date
 from registry.http.problems import FieldError, ProblemError
 from registry.panels import service
@@ -19,12 +19,6 @@ from registry.panels.model import CheckOut, PanelOut, PanelRegistration, PanelRe
 
 checkers = requires(Role.provider, Role.regulator, Role.reviewer)
 CHUNK = 1 << 20
-
-
-def me(request: Request) -> Principal:
-    principal = principal_of(request)
-    assert principal is not None
-    return principal
 
 
 def batch_format(request: Request, explicit: str | None) -> str:
@@ -68,11 +62,11 @@ class PanelsController(Controller):
         summary="May this provider sell this panel on this date? Nothing is stored.",
     )
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
-        return msgspec.convert(await service.check_panel(me(request), data), CheckOut)
+        return msgspec.convert(await service.check_panel(signed_in_principal(request), data), CheckOut)
 
     @post("/", guards=[provider_only], operation_id="registerPanel", status_code=201)
     async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> PanelOut:
-        return msgspec.convert(await service.register_panel(me(request), data), PanelOut)
+        return msgspec.convert(await service.register_panel(signed_in_principal(request), data), PanelOut)
 
     @get(
         "/{panel_id:int}",
@@ -81,11 +75,11 @@ class PanelsController(Controller):
         summary="A registered panel and its latest check",
     )
     async def read(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
-        return msgspec.convert(await service.read_panel(me(request), panel_id), PanelOut)
+        return msgspec.convert(await service.read_panel(signed_in_principal(request), panel_id), PanelOut)
 
     @post("/{panel_id:int}/check", guards=[signed_in], operation_id="recheckPanel", status_code=200)
     async def recheck(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
-        return msgspec.convert(await service.recheck_on_request(me(request), panel_id), PanelOut)
+        return msgspec.convert(await service.recheck_on_request(signed_in_principal(request), panel_id), PanelOut)
 
     @post(
         "/check-batch",
@@ -107,7 +101,7 @@ class PanelsController(Controller):
         kind = batch_format(request, fmt)
         day = parse_date("as_of", as_of, default=None) if as_of else None
         body = await request.body()
-        out, summary = await service.check_batch(me(request), body, kind, as_of=day)
+        out, summary = await service.check_batch(signed_in_principal(request), body, kind, as_of=day)
         payload = service.write_batch(out, kind)
 
         async def chunks() -> AsyncIterator[bytes]:

@@ -21,9 +21,8 @@ from registry.audit.service import record
 from registry.catalog.model import Catalogue, EditionFile
 from registry.catalog.service import get_draft, published_catalogue
 from registry.catalog.tables import CatalogueEdition
-from registry.certification.model import CertificateEventView, EventKind
-from registry.certification.tables import Certificate, CertificateEvent, CertificateItem, Provider
-from registry.db.engine import describe, read_transaction, write_transaction
+from registry.certification.tables import Certificate, Provider
+from registry.db.engine import describe, insert_one, read_transaction, write_transaction
 from registry.http.params import today_in_korea
 from registry.http.problems import FieldError, ProblemError
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, CertificateRecord, CheckResult, RulesAtDates, check
@@ -54,36 +53,13 @@ async def _revision() -> tuple:
 
 
 async def certificate_records(provider_ids: Iterable[int] | None = None) -> list[CertificateRecord]:
-    certificates = Certificate.select(Certificate.id, Certificate.number, Certificate.provider)
+    """Every certificate (or those of some providers) with its events and items, as the engine reads them."""
+    from registry.certification.service import certificate_states
+
+    query = Certificate.select()
     if provider_ids is not None:
-        certificates = certificates.where(Certificate.provider.is_in(list(provider_ids) or [-1]))
-    certs = await certificates
-    ids = [c["id"] for c in certs] or [-1]
-    events = await CertificateEvent.select(
-        CertificateEvent.id,
-        CertificateEvent.certificate,
-        CertificateEvent.kind,
-        CertificateEvent.effective_date,
-        CertificateEvent.valid_until,
-        CertificateEvent.ground,
-        CertificateEvent.reason,
-    ).where(CertificateEvent.certificate.is_in(ids))
-    items = await CertificateItem.select(
-        CertificateItem.certificate,
-        CertificateItem.code,
-        CertificateItem.certified_from,
-        CertificateItem.certified_until,
-    ).where(CertificateItem.certificate.is_in(ids))
-    by_id: dict[int, tuple[list, list]] = {c["id"]: ([], []) for c in certs}
-    for e in events:
-        by_id[e["certificate"]][0].append(
-            CertificateEventView(
-                EventKind(e["kind"]), e["effective_date"], e["valid_until"], e["ground"], e["reason"], e["id"]
-            )
-        )
-    for i in items:
-        by_id[i["certificate"]][1].append((i["code"], i["certified_from"], i["certified_until"]))
-    return [CertificateRecord(c["provider"], c["number"], *by_id[c["id"]]) for c in certs if by_id[c["id"]][0]]
+        query = query.where(Certificate.provider.is_in(list(provider_ids) or [-1]))
+    return [state.record() for state in await certificate_states(await query) if state.events]
 
 
 async def current_rules() -> tuple[RulesAtDates, Catalogue]:
@@ -321,17 +297,15 @@ async def register_panel(principal: Principal, registration: PanelRegistration) 
         }
         provisional = await _check_stored([{**row, "id": 0}], day, rules)
         latest = provisional["0"]
-        panel_id = (
-            await Panel.insert(
-                Panel(
-                    **row,
-                    created_at=now,
-                    checked_at=now,
-                    verdict=latest["verdict"],
-                    last_check=json.dumps(latest, ensure_ascii=False),
-                )
-            ).returning(Panel.id)
-        )[0]["id"]
+        panel_id = await insert_one(
+            Panel(
+                **row,
+                created_at=now,
+                checked_at=now,
+                verdict=latest["verdict"],
+                last_check=json.dumps(latest, ensure_ascii=False),
+            )
+        )
         await record(
             principal.actor, "panel.registered", "panel", panel_id, after={**row, "verdict": latest["verdict"]}
         )
