@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue
-from registry.certification.model import CertificateEventView, EventKind
+from registry.certification.standing import CertificateEventView, CertificateKind, EventKind
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, SYMBOL_PATTERN, CertificateRecord, RulesAtDates, check
 
 D = dt.date.fromisoformat
@@ -49,7 +49,7 @@ def setting(mix: str, rows: int, seed: int = 7):
         certified[p] = items
         events = [CertificateEventView(EventKind.issued, D("2022-12-30"), D("2025-12-29"), seq=0),
                   CertificateEventView(EventKind.renewed, D("2025-11-28"), D("2028-12-29"), seq=1)]  # fmt: skip
-        records.append(CertificateRecord(p, f"DTC-2022-{p:04d}", events, [(c, D("2022-12-30"), None) for c in items]))
+        records.append(CertificateRecord(p, f"DTC-2022-{p:04d}", CertificateKind.certification, events, [(c, D("2022-12-30"), None) for c in items]))
     rules = RulesAtDates.build(catalogue, records)
     data = {k: [] for k in ROW_SCHEMA}
     claims = []

@@ -15,16 +15,18 @@ from litestar.openapi.spec import Contact
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
-from registry import __version__
+from registry import __version__, wiring
 from registry.accounts.api import AccountsController
+from registry.accounts.service import demo_accounts_present, principal_for_token
 from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
-from registry.certification.api import ApplicationsController, CertificatesController, ProvidersController
-from registry.db.engine import engine_from_url, prepare_engine, release_engine, use_engine
+from registry.certification.api import ApplicationsController, CertificatesController
+from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.auth import TokenAuthentication
 from registry.http.params import refuse_unknown_query_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
 from registry.panels.api import ImpactController, PanelsController
+from registry.providers.api import ProvidersController
 from registry.settings import Settings
 
 DOCS_ASSETS = "/schema/assets"
@@ -42,8 +44,6 @@ class UnsafeProductionSettings(RuntimeError):
 
 async def refuse_unsafe_production(settings: Settings) -> None:
     """Production never runs with the development secret or with demo accounts in the database."""
-    from registry.accounts.service import demo_accounts_present
-
     problems = settings.production_problems()
     if await demo_accounts_present():
         problems.append("the database holds demo accounts (loaded by the demo seed); remove them first")
@@ -58,13 +58,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        use_engine(engine)
+        wiring.bind(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
-        if settings.is_production:
-            await refuse_unsafe_production(settings)
+        relay = wiring.relay()
         try:
+            if settings.is_production:
+                await refuse_unsafe_production(settings)
+            if settings.dispatch_events:
+                await relay.start()  # first takes up what a crash left between commit and handling
             yield
         finally:
+            await relay.stop()
             await release_engine(engine)
 
     @get("/healthz", operation_id="health", tags=["operations"], summary="Liveness and database reachability")
@@ -96,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=refuse_unknown_query_parameters,
-        middleware=[TokenAuthentication(secret_key=settings.secret_key)],
+        middleware=[TokenAuthentication(secret_key=settings.secret_key, resolve=principal_for_token)],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="DTC genetic-testing registry",

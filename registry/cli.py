@@ -13,14 +13,18 @@ from registry.settings import Settings, SettingsError
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
-    from registry.db.engine import engine_from_url, prepare_engine, release_engine, use_engine
+    from registry import wiring
+    from registry.db.engine import engine_from_url, prepare_engine, release_engine
 
     async def run() -> int:
         engine = engine_from_url(settings.database_url)
-        use_engine(engine)
+        wiring.bind(engine)
         await prepare_engine(engine, pool_max=2)
+        relay = wiring.relay()
         try:
-            return await work()
+            code = await work()
+            await relay.drain()  # what the command announced is handled before it exits
+            return code
         finally:
             await release_engine(engine)
 
@@ -112,16 +116,17 @@ def _certificates_import(path: Path) -> Callable[[], Awaitable[int]]:
         document = None
 
     async def run() -> int:
-        from registry.certification.service import import_history
-        from registry.http.problems import ProblemError
+        from registry.certification.history_import import import_history
+        from registry.http.problems import render
+        from registry.kernel.errors import DomainError
 
         if document is None:
             print(message, file=sys.stderr)
             return 1
         try:
             recorded = await import_history(document)
-        except ProblemError as exc:
-            print(f"import: refused, nothing was written: {exc.detail_en}", file=sys.stderr)
+        except DomainError as exc:
+            print(f"import: refused, nothing was written: {render(exc)[1]}", file=sys.stderr)
             for error in exc.errors:
                 print(f"  {error.field}: {error.reason}", file=sys.stderr)
             return 1
@@ -151,15 +156,14 @@ def _panels_check(args: argparse.Namespace) -> Callable[[], Awaitable[int]]:
         import anyio
         import polars as pl
 
-        from registry.panels.engine import check
-        from registry.panels.service import (
+        from registry.panels.batch import (
             BatchError,
             batch_output,
-            current_rules,
             prepare_batch,
             read_batch,
             write_batch,
         )
+        from registry.panels.engine import check
 
         path: Path = args.file
         fmt = _format_of(path)
@@ -176,12 +180,14 @@ def _panels_check(args: argparse.Namespace) -> Callable[[], Awaitable[int]]:
         started = time.perf_counter()
         try:
             frame = read_batch(await anyio.Path(path).read_bytes(), fmt)
-            from registry.http.params import today_in_korea
+            from registry.kernel.clock import today_in_korea
 
             rows, claims = prepare_batch(frame, default_provider=args.provider, default_as_of=as_of or today_in_korea())
         except (OSError, BatchError) as exc:
             print(f"panels: cannot check {path}: {exc}", file=sys.stderr)
             return 1
+        from registry.panels.rules import current_rules
+
         rules, _ = await current_rules()
         total = rows.height
         show = sys.stderr.isatty() or total >= 100_000
@@ -245,7 +251,7 @@ def _catalog_export(args: argparse.Namespace, settings: Settings) -> Callable[[]
         import anyio
 
         from registry.catalog.files import edition_toml, read_edition_file
-        from registry.catalog.service import published_catalogue
+        from registry.catalog.queries import published_catalogue
 
         catalogue = await published_catalogue()
         versions = [e.version for e in catalogue.editions] if args.version == "all" else [args.version]

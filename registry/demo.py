@@ -8,8 +8,8 @@ from pathlib import Path
 from registry.accounts.model import Role
 from registry.accounts.service import create_user
 from registry.accounts.tables import User
-from registry.certification.service import import_history
-from registry.certification.tables import Provider
+from registry.certification.history_import import import_history
+from registry.providers.tables import Provider
 
 
 async def load_demo(seeds_dir: Path) -> list[str]:

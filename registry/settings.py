@@ -28,6 +28,9 @@ class Settings:
     log_level: str = "INFO"
     secret_key: str = DEVELOPMENT_SECRET_KEY
     token_ttl_minutes: int = 480
+    # Whether this process hands domain events to their listeners (the default). Off for a web process
+    # whose events a separate `dtc-registry events relay` process handles.
+    dispatch_events: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +73,7 @@ class Settings:
             log_level=env.get("REGISTRY_LOG_LEVEL", "INFO").upper(),
             secret_key=env.get("REGISTRY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             token_ttl_minutes=number("REGISTRY_TOKEN_TTL_MINUTES", 480),
+            dispatch_events=env.get("REGISTRY_DISPATCH_EVENTS", "1") not in ("0", "false", "no"),
         )
 
     def production_problems(self) -> list[str]:

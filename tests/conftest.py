@@ -16,9 +16,10 @@ from litestar import Litestar
 
 from registry.app import create_app
 from registry.catalog.service import import_catalogue
-from registry.db.engine import engine_from_url, prepare_engine, release_engine, use_engine
+from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.db.schema import upgrade
 from registry.settings import PROJECT_ROOT, Settings
+from registry.wiring import bind as use_engine
 
 RULES = PROJECT_ROOT / "rules"
 # The server tests may reach; CI sets REGISTRY_REQUIRE_POSTGRES=1 so that an unreachable server fails.

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from registry.accounts.model import Role, business_number_problem
+from registry.accounts.model import Role
 from registry.accounts.service import create_user
+from registry.providers.model import business_number_problem
 
 PASSWORD = "correct horse battery staple"
 _serial = itertools.count(1)

@@ -10,20 +10,11 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, QueryParameter
 
-from registry.accounts.model import RegistrationInput, TokenRequest
-from registry.accounts.service import issue_token, register_provider, revoke_token
+from registry.accounts.model import TokenRequest
+from registry.accounts.service import issue_token, revoke_token
 from registry.http.auth import signed_in, signed_in_principal
 
 DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
-
-
-class RegistrationOut(msgspec.Struct):
-    provider_id: int | None
-    user_id: int | None
-    status: str
-    dry_run: bool
-    message_en: str
-    message_ko: str
 
 
 class TokenOut(msgspec.Struct):
@@ -44,23 +35,6 @@ class MeOut(msgspec.Struct):
 
 class AccountsController(Controller):
     tags = ("accounts",)
-
-    @post(
-        "/api/v1/providers/register",
-        operation_id="registerProvider",
-        status_code=201,
-        summary="A new provider organisation and its first user (starts unverified)",
-    )
-    async def register(self, data: JSONBody[RegistrationInput], dry_run: DryRun = False) -> RegistrationOut:
-        result = await register_provider(data, dry_run=dry_run)
-        return RegistrationOut(
-            provider_id=result.provider_id,
-            user_id=result.user_id,
-            status=result.status,
-            dry_run=result.dry_run,
-            message_en="Registered. A regulator must verify the organisation before it can submit applications.",
-            message_ko="등록되었습니다. 규제기관이 기관을 확인한 뒤에 신청서를 제출할 수 있습니다.",
-        )
 
     @post(
         "/api/v1/auth/token",

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from registry.catalog import service as catalogue_service
 from registry.catalog import urls
 from registry.catalog.model import Catalogue, Edition, EditionDiff, EntryFile, diff_editions, entry_changes
-from registry.catalog.service import published_catalogue
+from registry.catalog.queries import published_catalogue
 from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
-from registry.http.params import parse_date, today_in_korea
-from registry.http.problems import ProblemError
+from registry.http.params import parse_date
+from registry.kernel.clock import today_in_korea
+from registry.kernel.errors import DomainError
 
 # --- response shapes -----------------------------------------------------------------------------------
 
@@ -226,15 +227,10 @@ def history_out(catalogue: Catalogue, code: str) -> ItemHistory | None:
 # --- errors --------------------------------------------------------------------------------------------
 
 
-def version_not_found(version: str, param: str | None = None) -> ProblemError:
-    where = f" (parameter '{param}')" if param else ""
-    return ProblemError(
-        404,
-        "VERSION_NOT_FOUND",
-        f"No published catalogue edition is called '{version}'{where}. GET {urls.VERSIONS} lists them.",
-        f"'{version}'(이)라는 허용 항목 목록 판이 없습니다{where}. 목록은 {urls.VERSIONS}에서 볼 수 있습니다.",
-        extra={"parameter": param} if param else {},
-    )
+def version_not_found(version: str, param: str | None = None) -> DomainError:
+    if param:
+        return DomainError("VERSION_NOT_FOUND.parameter", version=version, param=param, extra={"parameter": param})
+    return DomainError("VERSION_NOT_FOUND", version=version)
 
 
 def _edition(catalogue: Catalogue, version: str, param: str | None = None) -> Edition:
@@ -313,15 +309,10 @@ class CatalogueController(Controller):
         if edition is None:
             first = catalogue.first()
             since = first.effective_from.isoformat() if first else None
-            raise ProblemError(
-                404,
-                "NO_EDITION_IN_FORCE",
-                f"No edition of the permitted list was in force on {day}; the first took effect on {since}."
-                if since
-                else "No edition of the permitted list has been published.",
-                f"{day}에는 시행 중인 허용 항목 목록이 없었습니다. 첫 판은 {since}에 시행되었습니다."
-                if since
-                else "공표된 허용 항목 목록이 없습니다.",
+            raise DomainError(
+                "NO_EDITION_IN_FORCE" if since else "NO_EDITION_IN_FORCE.none_published",
+                day=day,
+                since=since,
                 extra={"first_effective_from": since, "as_of": day.isoformat()},
             )
         return CurrentVersion(**_detail_fields(edition), as_of=day)
@@ -346,12 +337,7 @@ class CatalogueController(Controller):
         catalogue = await published_catalogue()
         history = history_out(catalogue, code.upper())
         if history is None:
-            raise ProblemError(
-                404,
-                "ITEM_NOT_FOUND",
-                f"No edition of the permitted list has ever listed an item with the code '{code}'.",
-                f"'{code}' 코드의 검사항목은 어느 판에도 없습니다.",
-            )
+            raise DomainError("ITEM_NOT_FOUND", code=code)
         return history
 
     # --- drafts: regulator only ---
@@ -385,7 +371,7 @@ class CatalogueController(Controller):
                 texts=texts,
             )
         except ValueError as exc:
-            raise ProblemError(422, "INVALID_BODY", str(exc), f"초안 변경 내용이 올바르지 않습니다: {exc}") from None
+            raise DomainError("INVALID_BODY.draft_changes", reason=str(exc)) from None
 
     @get(f"{urls.BASE}/drafts", guards=[regulator_only], operation_id="listCatalogueDrafts")
     async def drafts(self) -> dict:

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from registry.findings import Finding, finding
+from registry.kernel.findings import Finding, finding
 
 ONE_DAY = dt.timedelta(days=1)
 

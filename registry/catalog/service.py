@@ -1,4 +1,5 @@
-"""Catalogue use cases: import the reviewed files, and read the published editions."""
+"""Catalogue use cases: import the reviewed files, open and publish draft editions, and take approved
+new items into the open draft (a listener of decided applications)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,25 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from registry.catalog.files import read_catalogue_dir
-from registry.catalog.model import Catalogue, CatalogueProblem, EditionFile, EntryFile
-from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
-from registry.db.engine import describe, insert_one, read_transaction, write_transaction
+from pydantic import ValidationError
 
-PUBLISHED = "published"
+from registry.audit.service import SYSTEM, Actor, record
+from registry.catalog.files import read_catalogue_dir
+from registry.catalog.model import (
+    CatalogueProblem,
+    EditionFile,
+    EntryFile,
+    EntryStatus,
+    MinorsPolicy,
+    check_edition,
+    check_sequence,
+)
+from registry.catalog.queries import PUBLISHED, entry_columns, published_catalogue
+from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
+from registry.db.engine import insert_one, write_transaction
+from registry.kernel.clock import utcnow
+from registry.kernel.errors import DomainError, FieldError, invalid_body
+from registry.kernel.events import DomainEvent, Topic, announce
 
 
 class CatalogueImportError(Exception):
@@ -31,10 +45,6 @@ class ImportReport:
     @property
     def changed_anything(self) -> bool:
         return bool(self.imported)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def import_catalogue(catalog_dir: Path) -> ImportReport:
@@ -70,9 +80,7 @@ async def import_catalogue(catalog_dir: Path) -> ImportReport:
             return report
         codes = {entry.code for _, e in new for entry in e.items}
         item_ids = await _ensure_items(codes)
-        now = _utcnow()
-        from registry.audit.service import SYSTEM, record
-
+        now = utcnow()
         for _, edition in sorted(new, key=lambda pair: pair[1].effective_from):
             await _insert_edition(edition, item_ids, published_at=now)
             await record(
@@ -143,7 +151,7 @@ async def _insert_edition(edition: EditionFile, item_ids: dict[str, int], publis
     ).returning(CatalogueEdition.id)
     edition_id = rows[0]["id"]
     entries = [
-        CatalogueEntry(edition=edition_id, item=item_ids[e.code], position=i, **_entry_columns(e))
+        CatalogueEntry(edition=edition_id, item=item_ids[e.code], position=i, **entry_columns(e))
         for i, e in enumerate(edition.items)
     ]
     # Chunked: asyncpg caps bound parameters per statement (STACK-NOTES).
@@ -151,91 +159,7 @@ async def _insert_edition(edition: EditionFile, item_ids: dict[str, int], publis
         await CatalogueEntry.insert(*entries[start : start + 500])
 
 
-# --- reading -------------------------------------------------------------------------------------------
-
-# Entry columns mirror EntryFile field for field; the two gene lists are stored as JSON text.
-_JSON_FIELDS = ("restricted_genes", "restricted_markers")
-_ENTRY_FIELDS = tuple(f for f in EntryFile.model_fields if f != "code" and f not in _JSON_FIELDS)
-
-
-def _entry_columns(entry: EntryFile) -> dict:
-    values = entry.model_dump(exclude={"code"})
-    return {**values, **{f: json.dumps(list(values[f])) for f in _JSON_FIELDS}}
-
-
-@dataclass(frozen=True)
-class _Cached:
-    revision: tuple
-    catalogue: Catalogue
-
-
-_cache: dict[str, _Cached] = {}  # per database
-
-
-async def _revision() -> tuple:
-    rows = await CatalogueEdition.raw(
-        "SELECT COUNT(*) AS n, MAX(id) AS last_id FROM catalogue_edition WHERE state = {}", PUBLISHED
-    )
-    return (rows[0]["n"], rows[0]["last_id"])
-
-
-async def published_catalogue() -> Catalogue:
-    """All published editions. Published editions never change, so the catalogue is rebuilt only when
-    the set of published editions has grown; every call still asks the database, so several workers
-    stay consistent."""
-    revision = await _revision()  # one query; the editions are read only when one was added
-    key = describe(CatalogueEdition._meta.db)
-    cached = _cache.get(key)
-    if cached is not None and cached.revision == revision:
-        return cached.catalogue
-    async with read_transaction():
-        revision = await _revision()
-        catalogue = await _load_catalogue()
-    _cache[key] = _Cached(revision, catalogue)
-    return catalogue
-
-
-async def _load_catalogue() -> Catalogue:
-    editions = await CatalogueEdition.select().where(CatalogueEdition.state == PUBLISHED)
-    entries = (
-        await CatalogueEntry.select(CatalogueEntry.all_columns(), CatalogueEntry.item.code.as_alias("code"))
-        .where(CatalogueEntry.edition.state == PUBLISHED)
-        .order_by(CatalogueEntry.position)
-    )
-    by_edition: dict[int, list[EntryFile]] = {}
-    for row in entries:
-        by_edition.setdefault(row["edition"], []).append(
-            EntryFile.model_validate(
-                {
-                    "code": row["code"],
-                    **{f: json.loads(row[f]) for f in _JSON_FIELDS},
-                    **{f: row[f] for f in _ENTRY_FIELDS},
-                }
-            )
-        )
-    contents = []
-    published_at: dict[str, dt.datetime] = {}
-    for row in editions:
-        contents.append(
-            EditionFile.model_validate(
-                {
-                    **{k: row[k] for k in EditionFile.model_fields if k not in ("items", "sources") and k in row},
-                    "sources": json.loads(row["sources"]),
-                    "items": by_edition.get(row["id"], []),
-                }
-            )
-        )
-        published_at[row["version"]] = row["published_at"]
-    return Catalogue(contents, published_at)
-
-
 # --- drafts and publication --------------------------------------------------------------------------
-
-
-def _conflict(en: str, ko: str, code: str = "CONFLICT", **extra) -> Exception:
-    from registry.http.problems import ProblemError
-
-    return ProblemError(409, code, en, ko, extra=extra)
 
 
 async def open_draft() -> dict | None:
@@ -247,25 +171,17 @@ async def create_draft(
 ) -> dict:
     """A draft edition: a copy of a published edition (the newest by default) with changes applied.
     Runs inside the caller's write transaction or its own."""
-    from registry.audit.service import record
-
     async with write_transaction():
         catalogue = await published_catalogue()
         base = catalogue.get(base_version) if base_version else (catalogue.editions[-1] if catalogue.editions else None)
         if base is None:
-            raise _conflict(
-                f"There is no published edition '{base_version}' to start the draft from.",
-                f"초안의 기준이 될 판 '{base_version}'이(가) 없습니다.",
-                "VERSION_NOT_FOUND",
-            )
+            raise DomainError("VERSION_NOT_FOUND.base", version=base_version)
         if await CatalogueDraft.exists().where(CatalogueDraft.version == version) or catalogue.get(version):
-            raise _conflict(
-                f"An edition or draft called '{version}' exists.", f"'{version}' 판 또는 초안이 이미 있습니다."
-            )
+            raise DomainError("CONFLICT.edition_exists", version=version)
         content = base.content.model_dump(mode="json")
         content.update({"version": version, "effective_from": version, **(texts or {})})
         content = apply_changes(content, changes or {})
-        now = _utcnow()
+        now = utcnow()
         draft_id = await insert_one(
             CatalogueDraft(
                 version=version,
@@ -310,11 +226,11 @@ def apply_changes(content: dict, changes: dict) -> dict:
 
 async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
     """Put an approved new item into the open draft (creating one for the next day when none is open).
-    Returns the draft's version."""
-    from registry.audit.service import record
-
+    Returns the draft's version. Idempotent: an item already in the draft is left as it is."""
     async with write_transaction():
         draft = await open_draft()
+        if draft is not None and any(i["code"] == entry.code for i in json.loads(draft["content"])["items"]):
+            return draft["version"]
         if draft is None:
             version = (day + dt.timedelta(days=1)).isoformat()
             await create_draft(
@@ -329,7 +245,7 @@ async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
         await CatalogueDraft.update(
             {
                 CatalogueDraft.content: json.dumps(content, ensure_ascii=False),
-                CatalogueDraft.updated_at: _utcnow(),
+                CatalogueDraft.updated_at: utcnow(),
                 CatalogueDraft.revision: CatalogueDraft.revision + 1,
             }
         ).where(CatalogueDraft.id == draft["id"])
@@ -346,24 +262,16 @@ async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
 async def publish_draft(actor, version: str, *, effective_from: dt.date | None, today: dt.date) -> ImportReport:
     """Publish a draft: it is checked like a reviewed file (schema, and against every published
     edition), then inserted exactly as an imported edition is. Never retroactive."""
-    from registry.audit.service import record
-    from registry.catalog.model import check_edition, check_sequence
-    from registry.http.problems import FieldError, ProblemError
-
     async with write_transaction():
         draft = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
         if draft is None or draft["state"] != "open":
-            raise ProblemError(
-                404, "VERSION_NOT_FOUND", f"No open draft is called '{version}'.", f"'{version}' 초안이 없습니다."
-            )
+            raise DomainError("VERSION_NOT_FOUND.draft", version=version)
         content = json.loads(draft["content"])
         day = effective_from or dt.date.fromisoformat(content["effective_from"])
         if day < today:
-            raise ProblemError(
-                422,
-                "INVALID_BODY",
-                f"An edition cannot take effect in the past ({day}); answers for past dates must not change.",
-                f"과거 날짜({day})에 시행되는 판은 공표할 수 없습니다. 지난 날짜의 판단이 바뀌면 안 됩니다.",
+            raise DomainError(
+                "INVALID_BODY.edition_in_the_past",
+                day=day,
                 errors=[FieldError("effective_from", "before today", "body")],
             )
         content.update({"version": day.isoformat(), "effective_from": day.isoformat()})
@@ -373,26 +281,22 @@ async def publish_draft(actor, version: str, *, effective_from: dt.date | None, 
             content["announced_total"] = max(content["announced_total"], listed)
         try:
             edition = EditionFile.model_validate(content)
-        except Exception as exc:
-            from registry.http.problems import invalid_body
-
+        except ValidationError as exc:
             raise invalid_body(exc, "draft") from None
         catalogue = await published_catalogue()
         named = [(e.version, e.content) for e in catalogue.editions] + [(edition.version, edition)]
         problems = check_edition(edition.version, edition) + check_sequence(named)
         problems = [p for p in problems if p.where != "version" or "file name" not in p.reason]
         if problems:
-            raise ProblemError(
-                422,
-                "INVALID_BODY",
-                "The draft cannot be published: " + "; ".join(str(p) for p in problems),
-                "초안을 공표할 수 없습니다: " + "; ".join(str(p) for p in problems),
+            raise DomainError(
+                "INVALID_BODY.draft_unpublishable",
+                problems="; ".join(str(p) for p in problems),
                 errors=[FieldError(p.where, p.reason, "draft") for p in problems],
             )
         codes = {e.code for e in edition.items}
         item_ids = await _ensure_items(codes)
-        await _insert_edition(edition, item_ids, published_at=_utcnow())
-        await CatalogueDraft.update({CatalogueDraft.state: "published", CatalogueDraft.updated_at: _utcnow()}).where(
+        await _insert_edition(edition, item_ids, published_at=utcnow())
+        await CatalogueDraft.update({CatalogueDraft.state: "published", CatalogueDraft.updated_at: utcnow()}).where(
             CatalogueDraft.id == draft["id"]
         )
         await record(
@@ -402,9 +306,7 @@ async def publish_draft(actor, version: str, *, effective_from: dt.date | None, 
             edition.version,
             after={"draft": version, "effective_from": edition.effective_from, "items": len(edition.items)},
         )
-        from registry.panels.service import recheck_panels
-
-        await recheck_panels(None, actor=actor, reason=f"edition {edition.version} published")
+        await announce(Topic.edition_published, version=edition.version, effective_from=edition.effective_from)
     return ImportReport(imported=[edition.version])
 
 
@@ -427,3 +329,22 @@ async def list_drafts() -> list[dict]:
 async def get_draft(version: str) -> dict | None:
     row = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
     return _draft_body(row) if row else None
+
+
+async def take_approved_proposals(event: DomainEvent) -> None:
+    """Listener of decided applications: each approved new item joins the open draft edition."""
+    for proposal in event.payload.get("approved_proposals", []):
+        entry = EntryFile(
+            code=proposal["code"],
+            name_ko=proposal["name_ko"],
+            name_en=proposal["name_en"],
+            category=proposal["category"],
+            category_assigned=False,
+            tier=proposal["tier"],
+            status=EntryStatus.permitted,
+            minors=MinorsPolicy.not_permitted,
+            confidence="C",
+            notes=f"Proposed by a provider; approved with application {event.payload['application']}.",
+        )
+        actor = Actor(event.payload["actor_id"], event.payload["actor"])
+        await add_to_draft(actor, entry, day=dt.date.fromisoformat(event.payload["decided_on"]))

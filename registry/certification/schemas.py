@@ -1,5 +1,5 @@
-"""Response shapes of the certification API, for the OpenAPI document and generated clients. The
-services build plain data; these describe it (and `msgspec.convert` checks it on the way out)."""
+"""What the certification use cases return: typed results, which the API also documents (OpenAPI) and
+sends as they are."""
 
 from __future__ import annotations
 
@@ -76,10 +76,15 @@ class ApplicationList(msgspec.Struct):
 
 
 class DryRunOut(msgspec.Struct):
+    """What a dry run found: `valid` means the request would succeed (for a draft: could be submitted
+    today); otherwise `problem` is the code that would refuse it, with its findings."""
+
     dry_run: bool
     state: str
     valid: bool
     number: str | None = None
+    problem: str | None = None
+    findings: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 class SubmissionOut(msgspec.Struct):
@@ -136,32 +141,3 @@ class CertificateHistoryOut(msgspec.Struct):
     number: str
     kind: str
     events: list[CertificateEventOut]
-
-
-class CertificateSummary(msgspec.Struct):
-    number: str
-    kind: str
-    status: str
-    status_since: str
-    valid_from: str
-    valid_until: str
-    result: str
-
-
-class ProviderOut(msgspec.Struct):
-    id: int
-    name_ko: str
-    name_en: str
-    status: str
-    certificate_number: str | None
-    items: list[CertifiedItemOut]
-    certificates: list[CertificateSummary]
-    verification: str | None = None
-    as_of: str | None = None
-
-
-class ProviderList(msgspec.Struct):
-    data: list[ProviderOut]
-    total: int
-    next_cursor: str | None
-    as_of: str

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
-os.environ.setdefault("PICCOLO_CONF", "registry.db.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 
 
 class SharedConnectionSQLiteEngine(SQLiteEngine):
@@ -83,21 +86,22 @@ def describe(engine: Engine) -> str:
     return f"PostgreSQL {cfg.get('user')}@{cfg.get('host')}:{cfg.get('port')}/{cfg.get('database')}"
 
 
+_current: Engine | None = None
+
+
 def current_engine() -> Engine:
-    from registry.db import piccolo_conf
+    if _current is None:
+        raise RuntimeError("no database engine in use: call use_engine first")
+    return _current
 
-    return piccolo_conf.DB
 
-
-def use_engine(engine: Engine) -> None:
-    """Point the registry's tables and Piccolo's migration bookkeeping at `engine`."""
+def use_engine(engine: Engine, tables: Iterable[type]) -> None:
+    """Point `tables` (the app shell knows which) and Piccolo's migration bookkeeping at `engine`."""
     from piccolo.apps.migrations.tables import Migration
 
-    from registry.db import piccolo_conf
-    from registry.db.piccolo_app import TABLES
-
-    piccolo_conf.DB = engine
-    for table in [*TABLES, Migration]:
+    global _current
+    _current = engine
+    for table in [*tables, Migration]:
         table._meta.db = engine
 
 
@@ -129,22 +133,46 @@ def _write_lock(engine: Engine) -> asyncio.Lock:
     return entry[1]
 
 
+_after_commit: ContextVar[list[Callable[[], Awaitable[None]]] | None] = ContextVar("after_commit", default=None)
+
+
+def after_commit(callback: Callable[[], Awaitable[None]]) -> None:
+    """Run `callback` once the current write transaction has committed (never if it rolls back)."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        raise RuntimeError("after_commit outside a write transaction")
+    callbacks.append(callback)
+
+
 @contextlib.asynccontextmanager
-async def write_transaction() -> AsyncIterator[None]:
+async def write_transaction(*, dry_run: bool = False) -> AsyncIterator[None]:
     """The one way to write. SQLite: one writer at a time in this process and BEGIN IMMEDIATE, so
     concurrent writers queue instead of failing with 'database is locked'. PostgreSQL: a plain
-    transaction."""
+    transaction. A dry run does all the work, every check included, and rolls it back at the end."""
     engine = current_engine()
     if engine.current_transaction.get() is not None:
+        if dry_run:
+            raise RuntimeError("a dry run cannot be nested in another write transaction")
         yield  # already inside the caller's write transaction: its commit covers this work
         return
-    if isinstance(engine, SQLiteEngine):
-        lock = _write_lock(engine)
-        async with lock, engine.transaction(transaction_type=TransactionType.immediate):
-            yield
-    else:
-        async with engine.transaction():
-            yield
+    callbacks: list[Callable[[], Awaitable[None]]] = []
+    token = _after_commit.set(callbacks)
+    try:
+        if isinstance(engine, SQLiteEngine):
+            async with _write_lock(engine), engine.transaction(transaction_type=TransactionType.immediate) as tx:
+                yield
+                if dry_run:
+                    await tx.rollback()
+        else:
+            async with engine.transaction() as tx:
+                yield
+                if dry_run:
+                    await tx.rollback()
+    finally:
+        _after_commit.reset(token)
+    if not dry_run:
+        for callback in callbacks:
+            await callback()
 
 
 @contextlib.asynccontextmanager
@@ -166,10 +194,6 @@ async def insert_one(row) -> int:
 
 def is_unique_violation(exc: BaseException) -> bool:
     """A unique index refused a row (asyncpg and sqlite3 spell it differently)."""
-    import sqlite3
-
-    import asyncpg
-
     return isinstance(exc, asyncpg.exceptions.UniqueViolationError) or (
         isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc).upper()
     )

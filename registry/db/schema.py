@@ -8,6 +8,8 @@ import io
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 
+from registry.db.engine import current_engine
+
 
 class MigrationFailed(RuntimeError):
     pass
@@ -21,6 +23,11 @@ async def applied_migrations() -> list[str]:
 
 async def upgrade() -> list[str]:
     """Apply every pending migration; return the ids applied now (empty when already current)."""
+    import importlib
+    import os
+
+    # Piccolo's migration runner finds the engine through the configuration module.
+    importlib.import_module(os.environ["PICCOLO_CONF"]).DB = current_engine()
     before = set(await applied_migrations())
     chatter = io.StringIO()  # Piccolo narrates each step; the CLI prints its own summary instead
     with contextlib.redirect_stdout(chatter):

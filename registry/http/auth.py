@@ -6,6 +6,8 @@ presents a token must present a valid one.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
@@ -14,41 +16,28 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry.accounts.model import Principal, Role
-from registry.http.problems import ProblemError
+from registry.kernel.errors import DomainError
 
-BEARER = {"WWW-Authenticate": 'Bearer realm="dtc-registry"'}
+TokenResolver = Callable[[str, str], Awaitable[Principal | None]]
 
 
 class TokenAuthentication(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, resolve: TokenResolver) -> None:
         self.secret_key = secret_key
+        self.resolve = resolve  # the accounts feature's token lookup, wired by the app shell
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        from registry.accounts.service import principal_for_token
-
         scope["user"] = None  # type: ignore[typeddict-unknown-key]
         header = Headers.from_scope(scope).get("authorization")
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise ProblemError(
-                    401,
-                    "INVALID_TOKEN",
-                    "Send the token as 'Authorization: Bearer <token>'.",
-                    "토큰은 'Authorization: Bearer <토큰>' 형식으로 보내야 합니다.",
-                    headers=BEARER,
-                )
-            principal = await principal_for_token(token.strip(), self.secret_key)
+                raise DomainError("INVALID_TOKEN.scheme")
+            principal = await self.resolve(token.strip(), self.secret_key)
             if principal is None:
-                raise ProblemError(
-                    401,
-                    "INVALID_TOKEN",
-                    "The token is unknown, expired or revoked; sign in again at POST /api/v1/auth/token.",
-                    "토큰이 없거나 만료되었거나 취소되었습니다. POST /api/v1/auth/token 으로 다시 로그인하십시오.",
-                    headers=BEARER,
-                )
+                raise DomainError("INVALID_TOKEN.unknown")
             scope["user"] = principal  # type: ignore[typeddict-unknown-key]
         await next_app(scope, receive, send)
 
@@ -65,14 +54,8 @@ def signed_in_principal(connection: ASGIConnection) -> Principal:
     return principal
 
 
-def authentication_required() -> ProblemError:
-    return ProblemError(
-        401,
-        "AUTHENTICATION_REQUIRED",
-        "Sign in first: POST /api/v1/auth/token, then send 'Authorization: Bearer <token>'.",
-        "먼저 로그인하십시오: POST /api/v1/auth/token 후 'Authorization: Bearer <토큰>'을 보내십시오.",
-        headers=BEARER,
-    )
+def authentication_required() -> DomainError:
+    return DomainError("AUTHENTICATION_REQUIRED")
 
 
 def requires(*roles: Role):
@@ -84,11 +67,10 @@ def requires(*roles: Role):
             raise authentication_required()
         if roles and principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
-            raise ProblemError(
-                403,
+            raise DomainError(
                 "ROLE_NOT_ALLOWED",
-                f"This needs the role {allowed}; you are signed in as {principal.role.value}.",
-                f"이 기능은 {allowed} 역할이 필요합니다. 현재 역할: {principal.role.value}.",
+                allowed=allowed,
+                role=principal.role.value,
                 extra={"required_roles": [r.value for r in roles], "your_role": principal.role.value},
             )
 

@@ -11,9 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from registry.db.engine import insert_one, is_unique_violation, write_transaction
-from registry.http.problems import FieldError, ProblemError
 from registry.http.tables import IdempotentResponse
+from registry.kernel.errors import DomainError, FieldError
 
 MAX_KEY_LENGTH = 200
 
@@ -34,24 +36,22 @@ def check_key(key: str | None) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ProblemError(
-            400,
-            "INVALID_PARAMETER",
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
-            f"Idempotency-Key는 1~{MAX_KEY_LENGTH}자의 문자여야 합니다.",
+        raise DomainError(
+            "INVALID_PARAMETER.idempotency_key",
+            max=MAX_KEY_LENGTH,
             errors=[FieldError("Idempotency-Key", "malformed", "header")],
         )
     return key
 
 
 async def once(
-    user_id: int, key: str | None, endpoint: str, payload: Any, work: Callable[[], Awaitable[Answer]]
+    user_id: int, key: str | None, endpoint: str, payload: Any, work: Callable[[], Awaitable[Any]]
 ) -> Answer:
-    """Run `work` inside one write transaction, at most once per (user, key)."""
+    """Run `work` inside one write transaction, at most once per (user, key); its typed result is kept
+    as the answer a retry gets again."""
     key = check_key(key)
     if key is None:
-        async with write_transaction():
-            return await work()
+        return Answer(200, msgspec.to_builtins(await work()))
     digest = request_digest(endpoint, payload)
     for attempt in (1, 2):
         try:
@@ -63,11 +63,8 @@ async def once(
                 )
                 if stored is not None:
                     if stored["request_digest"] != digest:
-                        raise ProblemError(
-                            422,
+                        raise DomainError(
                             "IDEMPOTENCY_KEY_REUSED",
-                            "This Idempotency-Key was already used for a different request; use a new key.",
-                            "이 Idempotency-Key는 다른 요청에 이미 쓰였습니다. 새 키를 쓰십시오.",
                             errors=[FieldError("Idempotency-Key", "used for a different request", "header")],
                         )
                     return Answer(stored["status"], json.loads(stored["body"]), replayed=True)
@@ -82,7 +79,7 @@ async def once(
                         created_at=dt.datetime.now(dt.UTC),
                     )
                 )
-                answer = await work()
+                answer = Answer(200, msgspec.to_builtins(await work()))
                 await IdempotentResponse.update(
                     {
                         IdempotentResponse.status: answer.status,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from registry.http.problems import FieldError, ProblemError
+from registry.kernel.errors import DomainError, FieldError
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -27,11 +27,10 @@ def check_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if limit < 1 or limit > MAX_LIMIT:
-        raise ProblemError(
-            400,
-            "INVALID_PARAMETER",
-            f"'limit' must be between 1 and {MAX_LIMIT}, not {limit}; follow next_cursor for more rows.",
-            f"'limit'은(는) 1부터 {MAX_LIMIT} 사이여야 합니다({limit}). 더 보려면 next_cursor를 사용하십시오.",
+        raise DomainError(
+            "INVALID_PARAMETER.limit",
+            max=MAX_LIMIT,
+            limit=limit,
             errors=[FieldError("limit", f"must be between 1 and {MAX_LIMIT}")],
         )
     return limit
@@ -49,12 +48,8 @@ def decode_cursor(cursor: str) -> str:
             raise ValueError
         return value
     except (ValueError, KeyError, TypeError):
-        raise ProblemError(
-            400,
-            "INVALID_PARAMETER",
-            "'cursor' is not a cursor this API issued.",
-            "'cursor' 값이 올바르지 않습니다.",
-            errors=[FieldError("cursor", "not a cursor this API issued")],
+        raise DomainError(
+            "INVALID_PARAMETER.cursor", errors=[FieldError("cursor", "not a cursor this API issued")]
         ) from None
 
 
@@ -66,13 +61,7 @@ def paginate(rows: Sequence[T], key: Callable[[T], str], limit: int | None, curs
         after = decode_cursor(cursor)
         keys = [key(r) for r in rows]
         if after not in keys:
-            raise ProblemError(
-                400,
-                "INVALID_PARAMETER",
-                "'cursor' points at a row that no longer exists; start again without it.",
-                "'cursor'가 가리키는 자료가 없습니다. cursor 없이 다시 요청하십시오.",
-                errors=[FieldError("cursor", "unknown position")],
-            )
+            raise DomainError("INVALID_PARAMETER.cursor_gone", errors=[FieldError("cursor", "unknown position")])
         start = keys.index(after) + 1
     chunk = list(rows[start : start + size])
     more = start + size < len(rows)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 from litestar import Request
 from litestar.enums import ParamType
 from litestar.handlers import BaseRouteHandler
-from litestar.params import ParameterKwarg
+from litestar.params import ParameterKwarg, QueryParameter
 
-from registry.http.problems import FieldError, ProblemError
+from registry.kernel.errors import DomainError, FieldError
 
-KOREA = ZoneInfo("Asia/Seoul")
+DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
+AsOf = Annotated[str | None, QueryParameter(description="YYYY-MM-DD; default today in Korea", required=False)]
+Limit = Annotated[int | None, QueryParameter(description="rows per page, 1 to 200", required=False)]
+Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page", required=False)]
 
 # Signature names Litestar fills itself; they are never query parameters.
 _RESERVED = {"request", "state", "headers", "cookies", "query", "data", "body", "scope", "socket", "self"}
@@ -44,40 +47,34 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         expected = ", ".join(sorted(allowed)) or "none"
-        raise ProblemError(
-            400,
+        raise DomainError(
             "UNKNOWN_PARAMETER",
-            f"Unknown query parameter(s): {', '.join(unknown)}. This endpoint accepts: {expected}.",
-            f"알 수 없는 요청 값: {', '.join(unknown)}. 사용할 수 있는 값: {expected}.",
+            unknown=unknown,
+            expected=expected,
             errors=[FieldError(name, "not a parameter of this endpoint") for name in unknown],
         )
-
-
-def today_in_korea() -> dt.date:
-    return dt.datetime.now(KOREA).date()
 
 
 def parse_date(name: str, value: str | None, *, default: dt.date | None = None) -> dt.date:
     """A YYYY-MM-DD query parameter; an error names the parameter and shows the expected form."""
     if value is None or value == "":
         if default is None:
-            raise ProblemError(
-                400,
-                "INVALID_PARAMETER",
-                f"The query parameter '{name}' is required (YYYY-MM-DD).",
-                f"요청 값 '{name}'이(가) 필요합니다(YYYY-MM-DD).",
-                errors=[FieldError(name, "required")],
-            )
+            raise DomainError("INVALID_PARAMETER.date_required", name=name, errors=[FieldError(name, "required")])
         return default
     try:
         if len(value) != 10:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ProblemError(
-            400,
-            "INVALID_PARAMETER",
-            f"The query parameter '{name}' must be a date written YYYY-MM-DD, not '{value}'.",
-            f"요청 값 '{name}'은(는) YYYY-MM-DD 형식의 날짜여야 합니다('{value}').",
-            errors=[FieldError(name, "expected a date as YYYY-MM-DD")],
+        raise DomainError(
+            "INVALID_PARAMETER.date", name=name, value=value, errors=[FieldError(name, "expected a date as YYYY-MM-DD")]
         ) from None
+
+
+def one_of(name: str, value: str | None, allowed: tuple[str, ...] | list[str]) -> str | None:
+    """An optional query parameter limited to a few words; anything else is a 400 naming them."""
+    if value is not None and value not in allowed:
+        raise DomainError(
+            "INVALID_PARAMETER.one_of", name=name, allowed=list(allowed), errors=[FieldError(name, "not allowed")]
+        )
+    return value

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from registry.accounts.model import Role
 from registry.http.auth import provider_only, regulator_only, requires, signed_in, signed_in_principal
-from registry.http.params import parse_date
-from registry.http.problems import FieldError, ProblemError
-from registry.panels import service
+from registry.http.params import one_of, parse_date
+from registry.kernel.errors import DomainError, FieldError
+from registry.panels import batch, impact, service, urls
 from registry.panels.model import CheckOut, PanelOut, PanelRegistration, PanelRequest
 
 checkers = requires(Role.provider, Role.regulator, Role.reviewer)
@@ -23,17 +22,9 @@ CHUNK = 1 << 20
 
 def batch_format(request: Request, explicit: str | None) -> str:
     if explicit:
-        if explicit not in service.BATCH_FORMATS:
-            raise ProblemError(
-                400,
-                "INVALID_PARAMETER",
-                f"'format' must be one of {', '.join(service.BATCH_FORMATS)}.",
-                f"'format'은(는) {', '.join(service.BATCH_FORMATS)} 중 하나여야 합니다.",
-                errors=[FieldError("format", "unknown")],
-            )
-        return explicit
+        return one_of("format", explicit, list(batch.BATCH_FORMATS))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    for fmt, media in service.BATCH_FORMATS.items():
+    for fmt, media in batch.BATCH_FORMATS.items():
         if content_type in (
             media,
             f"application/{fmt}",
@@ -41,17 +32,14 @@ def batch_format(request: Request, explicit: str | None) -> str:
             "application/jsonl" if fmt == "jsonl" else media,
         ):
             return fmt
-    raise ProblemError(
-        415,
+    raise DomainError(
         "UNSUPPORTED_MEDIA_TYPE",
-        "Send the batch as text/csv, application/vnd.apache.parquet or application/x-ndjson (or say ?format=).",
-        "일괄 파일은 text/csv, application/vnd.apache.parquet, application/x-ndjson 중 하나로 보내십시오.",
         errors=[FieldError("Content-Type", f"unsupported: {content_type or 'none'}", "header")],
     )
 
 
 class PanelsController(Controller):
-    path = "/api/v1/panels"
+    path = urls.PANELS
     tags = ("panels",)
 
     @post(
@@ -62,11 +50,11 @@ class PanelsController(Controller):
         summary="May this provider sell this panel on this date? Nothing is stored.",
     )
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
-        return msgspec.convert(await service.check_panel(signed_in_principal(request), data), CheckOut)
+        return await service.check_panel(signed_in_principal(request), data)
 
     @post("/", guards=[provider_only], operation_id="registerPanel", status_code=201)
     async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> PanelOut:
-        return msgspec.convert(await service.register_panel(signed_in_principal(request), data), PanelOut)
+        return await service.register_panel(signed_in_principal(request), data)
 
     @get(
         "/{panel_id:int}",
@@ -75,11 +63,11 @@ class PanelsController(Controller):
         summary="A registered panel and its latest check",
     )
     async def read(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
-        return msgspec.convert(await service.read_panel(signed_in_principal(request), panel_id), PanelOut)
+        return await service.read_panel(signed_in_principal(request), panel_id)
 
     @post("/{panel_id:int}/check", guards=[signed_in], operation_id="recheckPanel", status_code=200)
     async def recheck(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
-        return msgspec.convert(await service.recheck_on_request(signed_in_principal(request), panel_id), PanelOut)
+        return await service.recheck_on_request(signed_in_principal(request), panel_id)
 
     @post(
         "/check-batch",
@@ -101,8 +89,8 @@ class PanelsController(Controller):
         kind = batch_format(request, fmt)
         day = parse_date("as_of", as_of, default=None) if as_of else None
         body = await request.body()
-        out, summary = await service.check_batch(signed_in_principal(request), body, kind, as_of=day)
-        payload = service.write_batch(out, kind)
+        out, summary = await batch.check_batch(signed_in_principal(request), body, kind, as_of=day)
+        payload = batch.write_batch(out, kind)
 
         async def chunks() -> AsyncIterator[bytes]:
             for start in range(0, len(payload), CHUNK):
@@ -110,7 +98,7 @@ class PanelsController(Controller):
 
         return Stream(
             chunks(),
-            media_type=service.BATCH_FORMATS[kind],
+            media_type=batch.BATCH_FORMATS[kind],
             headers={
                 "X-Panels": str(summary["panels"]),
                 "X-Panels-Permitted": str(summary["permitted"]),
@@ -124,13 +112,13 @@ class ImpactController(Controller):
     tags = ("catalogue drafts",)
 
     @get(
-        "/api/v1/catalog/versions/{version:str}/impact",
+        urls.IMPACT,
         guards=[regulator_only],
         operation_id="editionImpact",
         summary="Registered panels whose verdict would change if this edition were in force",
     )
     async def impact(self, version: FromPath[str]) -> dict[str, Any]:
-        return await service.impact(version)
+        return await impact.impact(version)
 
 
 __all__ = ["ImpactController", "PanelsController", "Response"]

@@ -11,21 +11,21 @@ as column expressions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
 
-from registry.catalog.model import RSID, Catalogue, EntryStatus, Tier
-from registry.certification.model import CertificateEventView, Standing, standing_on
-from registry.findings import finding_rules, render_messages, template_fields
+from registry.catalog.model import GENE_SYMBOL, RSID, Catalogue, EntryStatus, Tier
+from registry.certification.standing import CertificateRecord, in_force
+from registry.kernel.findings import finding_rules, render_messages, template_fields
 
 DAWN = dt.date(1, 1, 1)
 ONE_DAY = dt.timedelta(days=1)
 
-# HGNC-style symbols (as the notices write loci: CYP1A1-CYP1A2, CDKN2A/B) or dbSNP rsIDs.
-SYMBOL_PATTERN = r"^(?:[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*|rs[1-9][0-9]*)$"
+# A gene symbol or an rsID, as the catalogue defines each (one pattern, read from there).
+SYMBOL_PATTERN = "^(?:" + GENE_SYMBOL.pattern.strip("^$") + "|" + RSID.pattern.strip("^$") + ")$"
 STEP_ORDER = {
     "UNKNOWN_ITEM": 1,
     "ITEM_NOT_YET_PERMITTED": 2,
@@ -140,16 +140,6 @@ def edition_segments(catalogue: Catalogue) -> pl.DataFrame:
     ).sort("start")
 
 
-@dataclass(frozen=True)
-class CertificateRecord:
-    """One certificate as the engine needs it: events for its standing, items with their dates."""
-
-    provider_id: int
-    number: str
-    events: Sequence[CertificateEventView]
-    items: Sequence[tuple[str, dt.date, dt.date | None]]  # code, certified_from, certified_until
-
-
 def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """For each provider, the dates from which its certification changes: which certificate counts,
     its standing and since when; and the items certified in each such stretch."""
@@ -161,43 +151,23 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
     for provider_id, certificates in sorted(by_provider.items()):
         boundaries: set[dt.date] = set()
         for c in certificates:
-            for e in c.events:
-                boundaries.add(e.effective_date)
-                if e.valid_until is not None:
-                    boundaries.add(e.valid_until + ONE_DAY)
-            for _, start, until in c.items:
-                boundaries.add(start)
-                if until is not None:
-                    boundaries.add(until + ONE_DAY)
+            boundaries |= c.change_dates()
         for start in sorted(boundaries):
-            chosen = None
-            for c in certificates:
-                standing = standing_on(c.events, start)
-                if standing.standing is Standing.not_yet_valid:
-                    continue
-                rank = (standing.certified, standing.valid_from)
-                if chosen is None or rank > chosen[0]:
-                    chosen = (rank, c, standing)
-            if chosen is None:
+            found = in_force(certificates, start)
+            if found is None:
                 continue
-            _, certificate, standing = chosen
             segment_id += 1
             segments.append(
                 {
                     "provider_id": provider_id,
                     "start": start,
                     "segment": segment_id,
-                    "standing": standing.standing.value,
-                    "certificate": certificate.number,
-                    "since": standing.since,
+                    "standing": found.standing.standing.value,
+                    "certificate": found.certificate.number,
+                    "since": found.standing.since,
                 }
             )
-            if standing.certified:
-                items += [
-                    {"segment": segment_id, "code": code}
-                    for code, frm, until in certificate.items
-                    if frm <= start and (until is None or start <= until)
-                ]
+            items += [{"segment": segment_id, "code": code} for code in found.codes]
     seg = pl.DataFrame(
         segments,
         schema={
@@ -425,4 +395,4 @@ def claims_regex() -> str:
     return "(?i)" + prohibited_claim_pattern().pattern
 
 
-__all__ = ["RSID", "CertificateRecord", "CheckResult", "RulesAtDates", "check"]
+__all__ = ["CertificateRecord", "CheckResult", "RulesAtDates", "check"]

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from registry.catalog.service import import_catalogue
-from registry.http.params import today_in_korea
+from registry.kernel.clock import today_in_korea
 from tests.conftest import rules_path
 from tests.workflow import make_staff
 

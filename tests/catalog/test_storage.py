@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from registry.catalog.files import read_catalogue_dir
-from registry.catalog.service import CatalogueImportError, import_catalogue, published_catalogue
+from registry.catalog.queries import published_catalogue
+from registry.catalog.service import CatalogueImportError, import_catalogue
 from registry.catalog.tables import CatalogueEdition, CatalogueEntry, CatalogueItem
 from registry.db.schema import upgrade
 from tests.conftest import rules_path

@@ -82,7 +82,7 @@ async def test_concurrent_suspensions_one_wins(client):
     cert = (await client.get(f"/api/v1/certificates/{number}")).json()
     import datetime as dt
 
-    from registry.http.params import today_in_korea
+    from registry.kernel.clock import today_in_korea
 
     soon = (today_in_korea() + dt.timedelta(days=30)).isoformat()
     body = {"reason": "EQA failure", "ground": 2, "effective_date": soon}

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from registry.accounts.tables import User
-from registry.certification.tables import Application, Provider
-from registry.http.params import today_in_korea
+from registry.certification.tables import Application
+from registry.kernel.clock import today_in_korea
+from registry.providers.tables import Provider
 from tests.conftest import Database
 from tests.workflow import (
     EVALUATION,
@@ -230,13 +231,13 @@ contact_email = "old@lab.example"
 async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
     from registry.accounts.model import Role
     from registry.accounts.service import create_user
-    from registry.certification.service import import_history
-    from registry.certification.tables import Provider
+    from registry.certification.history_import import import_history
+    from registry.providers.tables import Provider
 
     staff = await make_staff(client)
     today = today_in_korea()
     valid_from = today.replace(year=today.year - 3) + dt.timedelta(days=30)  # expires in about a month
-    from registry.certification.model import validity_end
+    from registry.certification.standing import validity_end
 
     until = validity_end(valid_from)
     bn = business_number()

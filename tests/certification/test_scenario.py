@@ -3,8 +3,8 @@ information request, resubmission, evaluation, decision, certificate, change, su
 
 import datetime as dt
 
-from registry.certification.model import validity_end
-from registry.http.params import today_in_korea
+from registry.certification.standing import validity_end
+from registry.kernel.clock import today_in_korea
 from tests.workflow import EVALUATION, create_application, evidence_item, make_staff, proposal, register_lab, unique
 
 APPS = "/api/v1/applications"

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from registry.accounts.model import Role
 from registry.accounts.service import create_user
-from registry.certification.service import import_history
-from registry.http.params import today_in_korea
+from registry.certification.history_import import import_history
+from registry.kernel.clock import today_in_korea
 from tests.workflow import PASSWORD, business_number, sign_in, unique
 
 CODES = ["NUT-VITC", "NUT-VITD", "HLT-BMI", "HLT-GLU", "SKN-ELAST", "SKN-KELOID", "SKN-HAIRLOSS", "EXE-STR",
@@ -43,7 +43,7 @@ async def lab_with_history(client):
                                      {"kind": "reinstated", "effective_date": "2024-08-19"},
                                      {"kind": "renewed", "effective_date": "2025-11-28", "valid_until": "2028-12-29"}]}],
     }]})  # fmt: skip
-    from registry.certification.tables import Provider
+    from registry.providers.tables import Provider
 
     provider_id = (await Provider.select(Provider.id).where(Provider.business_number == bn).first())["id"]
     email = f"{unique('prop')}@lab.example"
@@ -120,7 +120,7 @@ def test_json_lines_and_parquet_batches_match_csv(tmp_path):
     """Format handling is the service's; checked without HTTP here, on one sample."""
     import polars as pl
 
-    from registry.panels.service import read_batch
+    from registry.panels.batch import read_batch
 
     rows = [{"panel_id": "p", "code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"], "as_of": "2024-01-01"}]
     jsonl = "\n".join(json.dumps(r) for r in rows).encode()

@@ -2,7 +2,7 @@
 
 import string
 
-from registry.findings import finding, finding_rules
+from registry.kernel.findings import finding, finding_rules
 
 REQUIRED = [
     "UNKNOWN_ITEM", "ITEM_NOT_YET_PERMITTED", "ITEM_WITHDRAWN", "TEMPORARY_PERMISSION_EXPIRED",

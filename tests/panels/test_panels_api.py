@@ -10,7 +10,7 @@ import sys
 
 import polars as pl
 
-from registry.http.params import today_in_korea
+from registry.kernel.clock import today_in_korea
 from tests.workflow import certify, make_staff, register_lab
 
 CHECK = "/api/v1/panels/check"

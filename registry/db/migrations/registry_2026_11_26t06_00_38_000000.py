@@ -1,14 +1,19 @@
-"""Indexes for certification and accounts, and the audit log's head row."""
+"""Indexes the tables cannot declare (composite and partial indexes; piccolo issue 1188), and the audit
+chain's head row. Written by hand; portable between SQLite and PostgreSQL."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-25T20:53:30:000000"
+ID = "2026-11-26T06:00:38:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "certification indexes, audit head"
+DESCRIPTION = "indexes and the audit head"
 
-STATEMENTS = (
-    "CREATE UNIQUE INDEX idempotent_response_user_key ON idempotent_response (user_id, key)",
+STATEMENTS = [
+    # catalogue
+    "CREATE UNIQUE INDEX catalogue_entry_edition_item ON catalogue_entry (edition, item)",
+    "CREATE INDEX catalogue_entry_item ON catalogue_entry (item)",
+    "CREATE INDEX catalogue_edition_state_effective ON catalogue_edition (state, effective_from)",
+    # certification
     "CREATE UNIQUE INDEX certificate_item_once ON certificate_item (certificate, code, certified_from)",
     "CREATE INDEX certificate_item_code ON certificate_item (code)",
     "CREATE INDEX certificate_provider ON certificate (provider)",
@@ -16,10 +21,17 @@ STATEMENTS = (
     "CREATE INDEX application_provider_state ON application (provider, state)",
     "CREATE UNIQUE INDEX application_item_once ON application_item (application, code)",
     "CREATE INDEX evaluation_application ON evaluation (application)",
+    # accounts, requests
     'CREATE INDEX access_token_user ON access_token ("user")',
+    "CREATE UNIQUE INDEX idempotent_response_user_key ON idempotent_response (user_id, key)",
+    # panels are re-checked by provider
+    "CREATE INDEX panel_provider ON panel (provider)",
+    # audit
     "CREATE INDEX audit_event_entity ON audit_event (entity_type, entity_id)",
     "INSERT INTO audit_head (last_seq, last_hash) VALUES (0, '" + "0" * 64 + "')",
-)
+    # the outbox: the relay looks for pending events only
+    "CREATE INDEX outbox_event_pending ON outbox_event (id) WHERE handled_at IS NULL",
+]
 
 
 async def forwards():

@@ -1,0 +1,157 @@
+"""Reading certificates: the rows with their status events and items, loaded in a few queries (never one
+per certificate), as the domain's `CertificateRecord`s. Other features read certificates through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import msgspec
+
+from registry.catalog.model import Catalogue
+from registry.catalog.queries import item_names
+from registry.certification.schemas import CertificateOut
+from registry.certification.standing import (
+    CertificateEventView,
+    CertificateKind,
+    CertificateRecord,
+    EventKind,
+    InForce,
+    Standing,
+    StandingOnDate,
+    in_force,
+)
+from registry.certification.tables import Certificate, CertificateEvent, CertificateItem
+from registry.kernel.errors import etag
+
+
+@dataclass
+class CertificateState:
+    """A certificate's row, its events and items as stored, and the domain record built from them."""
+
+    row: dict
+    events: list[dict]
+    items: list[dict]
+
+    def record(self) -> CertificateRecord:
+        return CertificateRecord(
+            self.row["provider"],
+            self.row["number"],
+            CertificateKind(self.row["kind"]),
+            [
+                CertificateEventView(
+                    EventKind(e["kind"]), e["effective_date"], e["valid_until"], e["ground"], e["reason"], e["id"]
+                )
+                for e in self.events
+            ],
+            [(i["code"], i["certified_from"], i["certified_until"]) for i in self.items],
+        )
+
+    def standing_on(self, day: dt.date) -> StandingOnDate:
+        return self.record().standing_on(day)
+
+    def codes_on(self, day: dt.date) -> frozenset[str]:
+        return self.record().codes_on(day)
+
+
+async def certificate_states(rows: list[dict]) -> list[CertificateState]:
+    """Events and items for many certificates in two queries."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return []
+    events = (
+        await CertificateEvent.select().where(CertificateEvent.certificate.is_in(ids)).order_by(CertificateEvent.id)
+    )
+    items = await CertificateItem.select().where(CertificateItem.certificate.is_in(ids)).order_by(CertificateItem.id)
+    by_cert: dict[int, CertificateState] = {r["id"]: CertificateState(r, [], []) for r in rows}
+    for e in events:
+        by_cert[e["certificate"]].events.append(e)
+    for i in items:
+        by_cert[i["certificate"]].items.append(i)
+    return [by_cert[i] for i in ids if by_cert[i].events]
+
+
+async def certificate_state(row: dict) -> CertificateState:
+    return (await certificate_states([row]))[0]
+
+
+async def certificate_row(number: str, *, provider_id: int | None = None) -> dict | None:
+    query = Certificate.select().where(Certificate.number == number)
+    if provider_id is not None:
+        query = query.where(Certificate.provider == provider_id)
+    return await query.first()
+
+
+async def states_by_provider(provider_ids: Iterable[int]) -> dict[int, list[CertificateState]]:
+    wanted = list(provider_ids)
+    grouped: dict[int, list[CertificateState]] = {p: [] for p in wanted}
+    if not wanted:
+        return grouped
+    rows = await Certificate.select().where(Certificate.provider.is_in(wanted)).order_by(Certificate.id)
+    for state in await certificate_states(rows):
+        grouped[state.row["provider"]].append(state)
+    return grouped
+
+
+async def certificate_records(provider_ids: Iterable[int] | None = None) -> list[CertificateRecord]:
+    """Every certificate (or those of some providers) as the domain reads it."""
+    query = Certificate.select()
+    if provider_ids is not None:
+        query = query.where(Certificate.provider.is_in(list(provider_ids) or [-1]))
+    return [state.record() for state in await certificate_states(await query)]
+
+
+async def live_certification(provider_id: int, day: dt.date) -> InForce | None:
+    """The provider's Art. 49-2 certification in force on `day` and still standing (active or suspended):
+    what makes a second initial application pointless."""
+    rows = await Certificate.select().where(
+        Certificate.provider == provider_id, Certificate.kind == CertificateKind.certification.value
+    )
+    found = in_force([s.record() for s in await certificate_states(rows)], day)
+    return found if found is not None and found.standing.standing.value in ("active", "suspended") else None
+
+
+VERIFICATION_MESSAGES = {
+    Standing.active: ("Certified on {day}.", "{day} 기준 인증 유효."),
+    Standing.suspended: ("Not certified on {day}: suspended since {since}.", "{day} 기준 인증 정지({since}부터)."),
+    Standing.revoked: ("Not certified on {day}: revoked on {since}.", "{day} 기준 인증 취소({since})."),
+    Standing.expired: ("Not certified on {day}: expired on {since}.", "{day} 기준 인증 만료({since})."),
+    Standing.not_yet_valid: (
+        "Not certified on {day}: valid from {since}.",
+        "{day} 기준 아직 유효하지 않음({since}부터).",
+    ),
+}
+
+
+def certificate_on(state: CertificateState, day: dt.date, catalogue: Catalogue) -> CertificateOut:
+    row = state.row
+    standing = state.standing_on(day)
+    certified = standing.certified
+    en, ko = VERIFICATION_MESSAGES[standing.standing]
+    items = []
+    for code in sorted(state.codes_on(day)):
+        ko_name, en_name = item_names(catalogue, code, day)
+        since = min(i["certified_from"] for i in state.items if i["code"] == code and i["certified_from"] <= day)
+        items.append({"code": code, "name_ko": ko_name, "name_en": en_name, "certified_from": since.isoformat()})
+    body = {
+        "number": row["number"],
+        "result": "certified" if certified else "not_certified",
+        "as_of": day.isoformat(),
+        "status": standing.standing.value,
+        "status_since": standing.since.isoformat(),
+        "status_reason": standing.reason or None,
+        "ground": standing.ground,
+        "message_en": en.format(day=day, since=standing.since),
+        "message_ko": ko.format(day=day, since=standing.since),
+        "kind": row["kind"],
+        "provider_id": row["provider"],
+        "provider_name_ko": row.get("provider_name_ko"),
+        "provider_name_en": row.get("provider_name_en"),
+        "valid_from": standing.valid_from.isoformat(),
+        "valid_until": standing.valid_until.isoformat(),
+        "items": items if certified else [],
+        "items_on_certificate": items,
+        "etag": etag(row["version"]),
+    }
+    return msgspec.convert(body, CertificateOut)

@@ -1,0 +1,180 @@
+"""Batch checks: a file of panel-item rows (CSV, Parquet or JSON lines) in, one row per finding (and one
+per clean panel) out, through the same engine as every other check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import anyio
+import polars as pl
+
+from registry.accounts.model import Principal, Role
+from registry.kernel.clock import today_in_korea
+from registry.kernel.errors import DomainError, FieldError
+from registry.panels.engine import CheckResult, check
+from registry.panels.rules import current_rules, not_your_organisation
+
+BATCH_FORMATS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "jsonl": "application/x-ndjson"}
+LIST_SEPARATOR = ";"  # genes and markers inside one CSV cell
+
+
+class BatchError(Exception):
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+def read_batch(data: bytes, fmt: str) -> pl.DataFrame:
+    """Panel-item rows from CSV, Parquet or JSON lines: panel_id, code, and optionally provider_id,
+    as_of, target, genes, markers, validation_ref, claims (one row per panel item)."""
+    try:
+        if fmt == "csv":
+            frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
+        elif fmt == "parquet":
+            frame = pl.read_parquet(io.BytesIO(data))
+        else:
+            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=10_000)
+    except Exception as exc:  # the parser's own message names what is wrong
+        raise BatchError("file", f"cannot be read as {fmt}: {exc}") from None
+    missing = [c for c in ("panel_id", "code") if c not in frame.columns]
+    if missing:
+        raise BatchError(missing[0], "missing column")
+    unknown = sorted(
+        set(frame.columns)
+        - {"panel_id", "code", "provider_id", "as_of", "target", "genes", "markers", "validation_ref", "claims"}
+    )
+    if unknown:
+        raise BatchError(unknown[0], "unknown column")
+    return frame
+
+
+def _as_list(column: str, frame: pl.DataFrame) -> pl.Expr:
+    if column not in frame.columns:
+        return pl.lit([], dtype=pl.List(pl.String)).alias(column)
+    dtype = frame.schema[column]
+    if isinstance(dtype, pl.List):
+        return pl.col(column).cast(pl.List(pl.String)).fill_null([])
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .fill_null("")
+        .str.split(LIST_SEPARATOR)
+        .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+    )
+
+
+def prepare_batch(
+    frame: pl.DataFrame, *, default_provider: int | None, default_as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Normalise a batch into the engine's rows and panels; refuse bad values with the column named."""
+    n = frame.height
+    cols = frame.columns
+    provider = (
+        pl.col("provider_id").cast(pl.Int64, strict=False)
+        if "provider_id" in cols
+        else pl.lit(default_provider, dtype=pl.Int64)
+    )
+    if "provider_id" in cols and default_provider is not None:
+        provider = provider.fill_null(default_provider)
+    as_of = (
+        pl.col("as_of").cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+        if "as_of" in cols
+        else pl.lit(default_as_of)
+    )
+    if "as_of" in cols:
+        as_of = pl.when(pl.col("as_of").is_null()).then(pl.lit(default_as_of)).otherwise(as_of)
+    rows = frame.with_row_index("row").select(
+        pl.col("row"),
+        pl.col("panel_id").cast(pl.String),
+        pl.int_range(pl.len()).over("panel_id").cast(pl.Int32).alias("position"),
+        provider.alias("provider_id"),
+        as_of.alias("as_of"),
+        (pl.col("target").cast(pl.String).fill_null("adult") if "target" in cols else pl.lit("adult")).alias("target"),
+        pl.col("code").cast(pl.String).str.strip_chars().str.to_uppercase(),
+        _as_list("genes", frame).alias("genes"),
+        _as_list("markers", frame).alias("markers"),
+        (pl.col("validation_ref").cast(pl.String) if "validation_ref" in cols else pl.lit(None, dtype=pl.String)).alias(
+            "validation_ref"
+        ),
+    )
+    for column, bad in (
+        ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),
+        ("code", pl.col("code").is_null() | (pl.col("code") == "")),
+        ("provider_id", pl.col("provider_id").is_null()),
+        ("as_of", pl.col("as_of").is_null()),
+        ("target", ~pl.col("target").is_in(["adult", "minor"])),
+    ):
+        offending = rows.filter(bad).select("row").head(1)
+        if offending.height:
+            raise BatchError(column, f"missing or malformed in row {offending.item() + 1} (of {n})")
+    inconsistent = (
+        rows.group_by("panel_id")
+        .agg(
+            pl.col("provider_id").n_unique().alias("providers"),
+            pl.col("as_of").n_unique().alias("dates"),
+            pl.col("target").n_unique().alias("targets"),
+        )
+        .filter((pl.col("providers") > 1) | (pl.col("dates") > 1) | (pl.col("targets") > 1))
+    )
+    if inconsistent.height:
+        raise BatchError(
+            "panel_id", f"panel {inconsistent['panel_id'][0]} has rows with different provider_id, as_of or target"
+        )
+    claims = (
+        frame.select(
+            pl.col("panel_id").cast(pl.String),
+            (pl.col("claims").cast(pl.String) if "claims" in cols else pl.lit(None, dtype=pl.String)).alias("claims"),
+        )
+        .group_by("panel_id", maintain_order=True)
+        .agg(pl.col("claims").drop_nulls().first())
+    )
+    return rows.drop("row"), claims
+
+
+def batch_output(result: CheckResult) -> pl.DataFrame:
+    """One row per finding, and one row for each panel without any: every panel appears."""
+    panels = result.panels.select(
+        "panel_id", "verdict", "catalog_version", pl.col("as_of").cast(pl.String), "certificate", "certificate_status"
+    )
+    return panels.join(result.findings, on="panel_id", how="left", maintain_order="left")
+
+
+def write_batch(frame: pl.DataFrame, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.write_csv(buffer)
+    elif fmt == "parquet":
+        frame.write_parquet(buffer)
+    else:
+        frame.write_ndjson(buffer)
+    return buffer.getvalue()
+
+
+async def check_batch(
+    principal: Principal, data: bytes, fmt: str, *, as_of: dt.date | None
+) -> tuple[pl.DataFrame, dict]:
+    try:
+        frame = read_batch(data, fmt)
+        own = principal.provider_id if principal.role is Role.provider else None
+        rows, claims = prepare_batch(frame, default_provider=own, default_as_of=as_of or today_in_korea())
+    except BatchError as exc:
+        raise DomainError(
+            "INVALID_BODY.batch",
+            format=fmt,
+            field=exc.field,
+            reason=exc.reason,
+            errors=[FieldError(exc.field, exc.reason, "body")],
+        ) from None
+    if principal.role is Role.provider and rows.filter(pl.col("provider_id") != own).height:
+        raise not_your_organisation()
+    rules, _ = await current_rules()
+    result = await anyio.to_thread.run_sync(check, rows, claims, rules)
+    out = await anyio.to_thread.run_sync(batch_output, result)
+    summary = {
+        "panels": result.panels.height,
+        "rows": rows.height,
+        "permitted": result.panels.filter(pl.col("verdict") == "permitted").height,
+        "findings": result.findings.height,
+    }
+    return out, summary

@@ -1,0 +1,121 @@
+"""What every panel check shares: the rules at every date (rebuilt only when a certificate event or a
+published edition was added), the engine's rows built from panels, and the JSON answer per panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import anyio
+import polars as pl
+
+from registry.accounts.model import Principal, Role
+from registry.catalog.model import Catalogue
+from registry.catalog.queries import published_catalogue
+from registry.catalog.tables import CatalogueEdition
+from registry.certification.queries import certificate_records
+from registry.db.cache import RevisionCache
+from registry.kernel.errors import DomainError, FieldError
+from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, CheckResult, RulesAtDates
+from registry.panels.model import PanelItem
+from registry.providers.tables import Provider
+
+
+async def _revision() -> tuple:
+    rows = await CatalogueEdition.raw(
+        "SELECT (SELECT COUNT(*) FROM certificate_event) AS events, "
+        "(SELECT MAX(id) FROM certificate_event) AS last_event, "
+        "(SELECT COUNT(*) FROM catalogue_edition WHERE state = 'published') AS editions, "
+        "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition"
+    )
+    return tuple(rows[0].values())
+
+
+async def _build() -> tuple[RulesAtDates, Catalogue]:
+    catalogue = await published_catalogue()
+    records = await certificate_records()
+    return await anyio.to_thread.run_sync(RulesAtDates.build, catalogue, records), catalogue
+
+
+_rules: RevisionCache[tuple[RulesAtDates, Catalogue]] = RevisionCache(_revision, _build)
+
+
+async def current_rules() -> tuple[RulesAtDates, Catalogue]:
+    """The rules at every date for every provider."""
+    return await _rules.get()
+
+
+def panel_rows(
+    panel_id: str, provider_id: int | None, as_of: dt.date, target: str, items: list[PanelItem]
+) -> list[dict]:
+    return [
+        {
+            "panel_id": panel_id,
+            "position": i,
+            "provider_id": provider_id,
+            "as_of": as_of,
+            "target": target,
+            "code": item.code,
+            "genes": item.genes,
+            "markers": item.markers,
+            "validation_ref": item.validation_ref,
+        }
+        for i, item in enumerate(items)
+    ]
+
+
+def frames(rows: list[dict], claims: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return (
+        pl.DataFrame(rows, schema=ROW_SCHEMA),
+        pl.DataFrame({"panel_id": list(claims), "claims": list(claims.values())}, schema=PANEL_SCHEMA),
+    )
+
+
+def answers(result: CheckResult, provider_of: dict[str, int | None], target_of: dict[str, str]) -> dict[str, dict]:
+    """The JSON answer per panel: verdict, edition, certificate, findings."""
+    findings: dict[str, list[dict]] = {}
+    for f in result.findings.iter_rows(named=True):
+        panel = f.pop("panel_id")
+        findings.setdefault(panel, []).append(f)
+    out = {}
+    for p in result.panels.iter_rows(named=True):
+        out[p["panel_id"]] = {
+            "verdict": p["verdict"],
+            "as_of": p["as_of"].isoformat() if p["as_of"] else None,
+            "catalog_version": p["catalog_version"],
+            "provider_id": provider_of.get(p["panel_id"]),
+            "target": target_of.get(p["panel_id"]),
+            "certificate": {"number": p["certificate"], "status": p["certificate_status"]}
+            if p["certificate"]
+            else None,
+            "findings": findings.get(p["panel_id"], []),
+        }
+    return out
+
+
+def not_your_organisation() -> DomainError:
+    return DomainError(
+        "ROLE_NOT_ALLOWED.own_panels", errors=[FieldError("provider_id", "not your organisation", "body")]
+    )
+
+
+def provider_for(principal: Principal, requested: int | None) -> int:
+    """A provider checks only for itself; a regulator (or reviewer) names any provider."""
+    if principal.role is Role.provider:
+        if requested is not None and requested != principal.provider_id:
+            raise not_your_organisation()
+        return principal.provider_id  # type: ignore[return-value]
+    if requested is None:
+        raise DomainError(
+            "INVALID_BODY.provider_required", errors=[FieldError("provider_id", "required for staff", "body")]
+        )
+    return requested
+
+
+async def known_provider(provider_id: int) -> None:
+    """A provider named in a check must exist (as the API and the command line both refuse it)."""
+    if not await Provider.exists().where(Provider.id == provider_id):
+        raise DomainError(
+            "INVALID_BODY.unknown_provider",
+            provider_id=provider_id,
+            errors=[FieldError("provider_id", "unknown provider", "body")],
+        )

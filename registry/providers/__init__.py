@@ -1,0 +1,1 @@
+"""Providers: the institutions' registration, verification by a regulator, and the public lookup."""

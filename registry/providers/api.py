@@ -1,0 +1,56 @@
+"""Providers over HTTP: registration, verification by a regulator, and the public lookup. Thin: parse,
+call the service, answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from registry.http.auth import regulator_only, signed_in_principal
+from registry.http.pagination import paginate
+from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date
+from registry.kernel.clock import today_in_korea
+from registry.providers import service, urls
+from registry.providers.model import RegistrationInput
+from registry.providers.schemas import ProviderList, ProviderOut, RegistrationOut
+
+STATUSES = ("active", "suspended", "revoked", "expired", "none")
+
+
+class ProvidersController(Controller):
+    tags = ("providers",)
+
+    @post(
+        urls.REGISTER,
+        operation_id="registerProvider",
+        status_code=201,
+        summary="A new provider organisation and its first user (starts unverified)",
+    )
+    async def register(self, data: JSONBody[RegistrationInput], dry_run: DryRun = False) -> RegistrationOut:
+        return await service.register_provider(data, dry_run=dry_run)
+
+    @get(urls.BASE, operation_id="listProviders", summary="Certified providers: search by name, item, status (public)")
+    async def list(
+        self,
+        q: Annotated[str | None, QueryParameter(description="name, Korean or English", required=False)] = None,
+        item: Annotated[str | None, QueryParameter(description="a certified item code", required=False)] = None,
+        status: Annotated[str | None, QueryParameter(description=", ".join(STATUSES), required=False)] = None,
+        as_of: AsOf = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> ProviderList:
+        one_of("status", status, STATUSES)
+        day = parse_date("as_of", as_of, default=today_in_korea())
+        rows = await service.list_providers(q=(q or "").strip() or None, item=item, status=status, day=day)
+        page = paginate(rows, lambda r: str(r.id), limit, cursor)
+        return ProviderList(data=page.rows, total=page.total, next_cursor=page.next_cursor, as_of=day.isoformat())
+
+    @get(urls.PROVIDER, operation_id="getProvider", summary="One provider, its certificates and items (public)")
+    async def read(self, provider_id: FromPath[int], as_of: AsOf = None) -> ProviderOut:
+        return await service.provider_public(provider_id, parse_date("as_of", as_of, default=today_in_korea()))
+
+    @post(urls.VERIFY, guards=[regulator_only], operation_id="verifyProvider", status_code=200)
+    async def verify(self, request: Request, provider_id: FromPath[int]) -> ProviderOut:
+        return await service.verify_provider(signed_in_principal(request), provider_id)

@@ -1,0 +1,45 @@
+"""What the provider use cases return: typed results, which the API documents and sends as they are."""
+
+from __future__ import annotations
+
+import msgspec
+
+from registry.certification.schemas import CertifiedItemOut
+
+
+class CertificateSummary(msgspec.Struct):
+    number: str
+    kind: str
+    status: str
+    status_since: str
+    valid_from: str
+    valid_until: str
+    result: str
+
+
+class ProviderOut(msgspec.Struct):
+    id: int
+    name_ko: str
+    name_en: str
+    status: str
+    certificate_number: str | None
+    items: list[CertifiedItemOut]
+    certificates: list[CertificateSummary]
+    verification: str | None = None
+    as_of: str | None = None
+
+
+class ProviderList(msgspec.Struct):
+    data: list[ProviderOut]
+    total: int
+    next_cursor: str | None
+    as_of: str
+
+
+class RegistrationOut(msgspec.Struct):
+    provider_id: int | None
+    user_id: int | None
+    status: str
+    dry_run: bool
+    message_en: str = "Registered. A regulator must verify the organisation before it can submit applications."
+    message_ko: str = "등록되었습니다. 규제기관이 기관을 확인한 뒤에 신청서를 제출할 수 있습니다."

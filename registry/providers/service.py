@@ -1,0 +1,154 @@
+"""Provider use cases: an organisation registers itself with its first user, a regulator verifies it,
+and anyone looks providers up with their standing on a date (the certificate in force and its items)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from registry.accounts.model import Principal, Role, hash_password
+from registry.accounts.tables import User
+from registry.audit.service import Actor, record
+from registry.catalog.model import Catalogue
+from registry.catalog.queries import published_catalogue
+from registry.certification.queries import CertificateState, certificate_on, states_by_provider
+from registry.certification.standing import in_force
+from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.kernel.clock import today_in_korea, utcnow
+from registry.kernel.errors import DomainError, FieldError, not_found
+from registry.providers.model import RegistrationInput
+from registry.providers.schemas import ProviderOut, RegistrationOut
+from registry.providers.tables import Provider
+
+
+async def register_provider(data: RegistrationInput, *, dry_run: bool = False) -> RegistrationOut:
+    """A new organisation and its first user. The organisation starts unverified: it can prepare
+    applications but not submit them until a regulator verifies it."""
+    org, user = data.organisation, data.user
+    password_hash = hash_password(user.password)  # slow on purpose; outside the write lock
+    async with write_transaction(dry_run=dry_run):
+        errors = []
+        if await Provider.exists().where(Provider.business_number == org.business_number):
+            errors.append(FieldError("organisation.business_number", "already registered", "body"))
+        if await User.exists().where(User.email == user.email):
+            errors.append(FieldError("user.email", "already registered", "body"))
+        if errors:
+            raise DomainError("CONFLICT.registered", errors=errors)
+        now = utcnow()
+        provider_id = await insert_one(Provider(**org.model_dump(), status="unverified", created_at=now))
+        user_id = await insert_one(
+            User(
+                email=user.email,
+                display_name=user.display_name,
+                password_hash=password_hash,
+                role=Role.provider.value,
+                provider=provider_id,
+                created_at=now,
+            )
+        )
+        actor = Actor(user_id, f"{user.display_name} <{user.email}> (provider)")
+        await record(actor, "provider.registered", "provider", provider_id, after=org.model_dump())
+        await record(
+            actor,
+            "user.created",
+            "user",
+            user_id,
+            after={"email": user.email, "role": "provider", "provider_id": provider_id},
+        )
+    if dry_run:
+        return RegistrationOut(provider_id=None, user_id=None, status="unverified", dry_run=True)
+    return RegistrationOut(provider_id=provider_id, user_id=user_id, status="unverified", dry_run=False)
+
+
+async def verify_provider(principal: Principal, provider_id: int) -> ProviderOut:
+    async with write_transaction():
+        row = await Provider.select(Provider.id, Provider.status).where(Provider.id == provider_id).first()
+        if row is None:
+            raise not_found("provider", provider_id)
+        if row["status"] == "verified":
+            raise DomainError("CONFLICT.already_verified")
+        await Provider.update({Provider.status: "verified", Provider.verified_at: utcnow()}).where(
+            Provider.id == provider_id
+        )
+        await record(
+            principal.actor,
+            "provider.verified",
+            "provider",
+            provider_id,
+            before={"status": row["status"]},
+            after={"status": "verified"},
+        )
+    return await provider_public(provider_id, today_in_korea(), include_unverified=True)
+
+
+def standing_of(row: dict, states: list[CertificateState], day: dt.date, catalogue: Catalogue) -> ProviderOut:
+    """A provider as the public sees it on `day`: the certificate in force then (`in_force`, the one rule
+    the panel check and verification also follow), its items, and every certificate's standing."""
+    certificates = [certificate_on(s, day, catalogue) for s in states]
+    speaking = in_force([s.record() for s in states], day)
+    main = next((c for c in certificates if speaking and c.number == speaking.certificate.number), None)
+    body = {
+        "id": row["id"],
+        "name_ko": row["name_ko"],
+        "name_en": row["name_en"],
+        "status": main.status if main else "none",
+        "certificate_number": main.number if main else None,
+        "items": main.items if main else [],
+        "certificates": [
+            {
+                "number": c.number,
+                "kind": c.kind,
+                "status": c.status,
+                "status_since": c.status_since,
+                "valid_from": c.valid_from,
+                "valid_until": c.valid_until,
+                "result": c.result,
+            }
+            for c in certificates
+        ],
+    }
+    return msgspec.convert(body, ProviderOut, from_attributes=True)
+
+
+async def list_providers(*, q: str | None, item: str | None, status: str | None, day: dt.date) -> list[ProviderOut]:
+    """Verified providers by English name: search by Korean or English name, by certified item, by status
+    on `day`."""
+    async with read_transaction():
+        rows = (
+            await Provider.select(Provider.id, Provider.name_ko, Provider.name_en)
+            .where(Provider.status == "verified")
+            .order_by(Provider.name_en)
+        )
+        if q:
+            # Matched here rather than in SQL: one rule for Korean and English on both engines (SQLite has
+            # no ILIKE), and the registry holds tens of institutions, not millions.
+            needle = q.casefold()
+            rows = [r for r in rows if needle in r["name_ko"].casefold() or needle in r["name_en"].casefold()]
+        grouped = await states_by_provider([r["id"] for r in rows])
+    catalogue = await published_catalogue()
+    out = []
+    for row in rows:
+        summary = standing_of(row, grouped[row["id"]], day, catalogue)
+        if status and summary.status != status:
+            continue
+        if item and item.upper() not in {i.code for i in summary.items}:
+            continue
+        out.append(summary)
+    return out
+
+
+async def provider_public(provider_id: int, day: dt.date, *, include_unverified: bool = False) -> ProviderOut:
+    async with read_transaction():
+        row = (
+            await Provider.select(Provider.id, Provider.name_ko, Provider.name_en, Provider.status)
+            .where(Provider.id == provider_id)
+            .first()
+        )
+        if row is None or (row["status"] != "verified" and not include_unverified):
+            raise not_found("provider", provider_id)
+        grouped = await states_by_provider([provider_id])
+    summary = standing_of(row, grouped[provider_id], day, await published_catalogue())
+    summary.verification = row["status"]
+    summary.as_of = day.isoformat()
+    return summary
