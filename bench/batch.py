@@ -49,7 +49,8 @@ def setting(mix: str, rows: int, seed: int = 7):
         certified[p] = items
         events = [CertificateEventView(EventKind.issued, D("2022-12-30"), D("2025-12-29"), seq=0),
                   CertificateEventView(EventKind.renewed, D("2025-11-28"), D("2028-12-29"), seq=1)]  # fmt: skip
-        records.append(CertificateRecord(p, f"DTC-2022-{p:04d}", CertificateKind.certification, events, [(c, D("2022-12-30"), None) for c in items]))
+        held = [(c, D("2022-12-30"), None) for c in items]
+        records.append(CertificateRecord(p, f"DTC-2022-{p:04d}", CertificateKind.certification, events, held))
     rules = RulesAtDates.build(catalogue, records)
     data = {k: [] for k in ROW_SCHEMA}
     claims = []
