@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue
-from registry.certification.standing import CertificateEventView, CertificateKind, EventKind
+from registry.certification.model import CertificateEventView, CertificateKind, EventKind
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, SYMBOL_PATTERN, CertificateRecord, RulesAtDates, check
 
 D = dt.date.fromisoformat

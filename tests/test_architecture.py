@@ -2,8 +2,7 @@
 
 The import graph comes from grimp, which reads every import statement of every module, those inside
 function bodies included. A rule about a package that does not exist (yet) has nothing to check and
-passes. A rule the code breaks today is marked `xfail(strict=True)` with its breaches in the reason:
-the day the last one is fixed the test passes, strict turns that into a failure, and the mark goes.
+passes.
 """
 
 from __future__ import annotations
@@ -212,21 +211,12 @@ def test_features_do_not_import_the_app_shell(graph):
     assert not bad, _report(graph, "Rule 1, a feature imports the app shell", bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalog.service imports panels.service; certification.service imports accounts.service, "
-    "catalog.service, panels.engine and panels.service; panels.service imports accounts.service, "
-    "catalog.service and certification.service",
-)
 def test_features_use_only_the_open_modules_of_other_features(graph):
     """From another feature only its model, tables, schemas, queries and urls; never its service modules."""
     bad = services_imported_across_features(graph)
     assert not bad, _report(graph, "Rule 2, a feature imports another feature's service modules", bad)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="registry.db.piccolo_app imports the tables of accounts, catalog, certification and panels"
-)
 def test_db_audit_and_kernel_import_no_feature_nor_the_app_shell(graph):
     """registry.db, registry.audit and registry.kernel lie under the features: they import none of them."""
     bad = features_or_shell_imported_by_foundation(graph)
@@ -239,12 +229,6 @@ def test_models_import_neither_litestar_nor_piccolo(graph):
     assert not bad, _report(graph, "Rule 4, a model imports litestar or piccolo", bad)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts.service -> http.auth -> accounts.service; catalog.service -> panels.service -> "
-    "catalog.service; certification.service -> panels.service -> certification.service; catalog.service -> "
-    "panels.service -> certification.service -> catalog.service; db.engine -> db.piccolo_conf -> db.engine",
-)
 def test_no_import_cycles(graph):
     """No module of registry/ comes back to itself through its imports, those inside functions included."""
     cycles = import_cycles(graph)

@@ -16,7 +16,9 @@ from registry.certification.model import (
     ApplicationState,
     DecisionInput,
     EvaluationInput,
+    EventKind,
     InfoRequestInput,
+    StatusChangeInput,
 )
 from registry.certification.schemas import (
     ApplicationList,
@@ -26,7 +28,6 @@ from registry.certification.schemas import (
     DryRunOut,
     SubmissionOut,
 )
-from registry.certification.standing import EventKind, StatusChangeInput
 from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.idempotency import once
 from registry.http.pagination import check_limit, decode_cursor, encode_cursor

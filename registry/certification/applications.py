@@ -24,14 +24,15 @@ from registry.certification.model import (
     EvaluationInput,
     IllegalTransition,
     ProposedItem,
+    Standing,
     application_number,
     next_state,
     proposal_prefix_problem,
+    renewal_window,
     submission_findings,
 )
 from registry.certification.queries import certificate_row, certificate_state, live_certification
 from registry.certification.schemas import ApplicationOut, ApplicationSummary, DryRunOut, SubmissionOut
-from registry.certification.standing import Standing, renewal_window
 from registry.certification.tables import Application, ApplicationItem, Evaluation
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.kernel.clock import today_in_korea, utcnow

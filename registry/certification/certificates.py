@@ -11,15 +11,15 @@ import msgspec
 from registry.accounts.model import Principal
 from registry.audit.service import Actor, record
 from registry.catalog.queries import published_catalogue
-from registry.certification.queries import certificate_on, certificate_row, certificate_state
-from registry.certification.schemas import CertificateHistoryOut, CertificateOut
-from registry.certification.standing import (
+from registry.certification.model import (
     CertificateKind,
     EventKind,
     StatusChangeInput,
     certificate_number,
     status_change_problem,
 )
+from registry.certification.queries import certificate_on, certificate_row, certificate_state
+from registry.certification.schemas import CertificateHistoryOut, CertificateOut
 from registry.certification.tables import Certificate, CertificateEvent, CertificateItem
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.kernel.clock import utcnow

@@ -11,10 +11,19 @@ from registry.accounts.model import Principal
 from registry.audit.service import Actor, record
 from registry.certification.applications import application_row, application_view, bump, transition
 from registry.certification.certificates import add_items, issue_certificate, record_event
-from registry.certification.model import Action, ApplicationKind, DecisionInput, decision_problems, outcome_of
+from registry.certification.model import (
+    Action,
+    ApplicationKind,
+    CertificateKind,
+    DecisionInput,
+    EventKind,
+    Standing,
+    decision_problems,
+    outcome_of,
+    validity_end,
+)
 from registry.certification.queries import certificate_row, certificate_state, live_certification
 from registry.certification.schemas import ApplicationOut
-from registry.certification.standing import CertificateKind, EventKind, Standing, validity_end
 from registry.certification.tables import Application, ApplicationItem, Certificate, CertificateItem
 from registry.db.engine import write_transaction
 from registry.kernel.clock import today_in_korea

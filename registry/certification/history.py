@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from registry.catalog.model import ITEM_CODE_PATTERN
-from registry.certification.standing import CERTIFICATE_NUMBER, CertificateKind, EventKind
+from registry.certification.model import CERTIFICATE_NUMBER, CertificateKind, EventKind
 from registry.providers.model import OrganisationInput
 
 Code = Annotated[str, StringConstraints(pattern=ITEM_CODE_PATTERN)]

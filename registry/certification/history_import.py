@@ -10,7 +10,7 @@ from registry.audit.service import SYSTEM, Actor, record
 from registry.catalog.queries import published_catalogue
 from registry.certification.certificates import add_items, issue_certificate, record_event
 from registry.certification.history import HistoryFile
-from registry.certification.standing import EventKind
+from registry.certification.model import EventKind
 from registry.certification.tables import Certificate
 from registry.db.engine import insert_one, write_transaction
 from registry.kernel.clock import utcnow

@@ -11,8 +11,7 @@ import msgspec
 
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import item_names
-from registry.certification.schemas import CertificateOut
-from registry.certification.standing import (
+from registry.certification.model import (
     CertificateEventView,
     CertificateKind,
     CertificateRecord,
@@ -22,6 +21,7 @@ from registry.certification.standing import (
     StandingOnDate,
     in_force,
 )
+from registry.certification.schemas import CertificateOut
 from registry.certification.tables import Certificate, CertificateEvent, CertificateItem
 from registry.kernel.errors import etag
 

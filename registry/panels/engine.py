@@ -18,7 +18,7 @@ from functools import cache
 import polars as pl
 
 from registry.catalog.model import GENE_SYMBOL, RSID, Catalogue, EntryStatus, Tier
-from registry.certification.standing import CertificateRecord, in_force
+from registry.certification.model import CertificateRecord, in_force
 from registry.kernel.findings import finding_rules, render_messages, template_fields
 
 DAWN = dt.date(1, 1, 1)

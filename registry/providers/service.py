@@ -12,8 +12,8 @@ from registry.accounts.tables import User
 from registry.audit.service import Actor, record
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import published_catalogue
+from registry.certification.model import in_force
 from registry.certification.queries import CertificateState, certificate_on, states_by_provider
-from registry.certification.standing import in_force
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found

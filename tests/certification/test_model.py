@@ -7,15 +7,13 @@ import pytest
 from registry.certification.model import (
     Action,
     ApplicationState,
-    IllegalTransition,
-    next_state,
-)
-from registry.certification.standing import (
     CertificateEventView,
     EventKind,
+    IllegalTransition,
     Standing,
     StatusChangeInput,
     certificate_number,
+    next_state,
     renewal_window,
     standing_on,
     status_change_problem,
@@ -104,9 +102,7 @@ def test_status_change_rules():
     active = standing_on([ISSUED], D("2023-01-10"))
     change = StatusChangeInput(reason="x", ground=None, effective_date=D("2023-01-10"))
     assert "ground" in status_change_problem(EventKind.suspended, active, change)
-    assert (
-        status_change_problem(EventKind.reinstated, active, change) == "only_suspended_reinstated"
-    )
+    assert status_change_problem(EventKind.reinstated, active, change) == "only_suspended_reinstated"
     with_ground = StatusChangeInput(reason="x", ground=2, effective_date=D("2023-01-10"))
     assert status_change_problem(EventKind.suspended, active, with_ground) is None
     expired = standing_on([ISSUED], D("2026-01-10"))

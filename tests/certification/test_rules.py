@@ -237,7 +237,7 @@ async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
     staff = await make_staff(client)
     today = today_in_korea()
     valid_from = today.replace(year=today.year - 3) + dt.timedelta(days=30)  # expires in about a month
-    from registry.certification.standing import validity_end
+    from registry.certification.model import validity_end
 
     until = validity_end(valid_from)
     bn = business_number()

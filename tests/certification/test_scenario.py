@@ -3,7 +3,7 @@ information request, resubmission, evaluation, decision, certificate, change, su
 
 import datetime as dt
 
-from registry.certification.standing import validity_end
+from registry.certification.model import validity_end
 from registry.kernel.clock import today_in_korea
 from tests.workflow import EVALUATION, create_application, evidence_item, make_staff, proposal, register_lab, unique
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue, EntryFile, MinorsPolicy
-from registry.certification.standing import CertificateEventView, CertificateKind, CertificateRecord, EventKind
+from registry.certification.model import CertificateEventView, CertificateKind, CertificateRecord, EventKind
 from tests.conftest import rules_path
 
 D = dt.date.fromisoformat
@@ -37,7 +37,9 @@ def cert(provider, number, issued, until, items, *events):
     views += [
         CertificateEventView(EventKind(kind), D(day), seq=i + 1, **extra) for i, (kind, day, extra) in enumerate(events)
     ]
-    return CertificateRecord(provider, number, CertificateKind.certification, views, [(code, D(frm), None) for code, frm in items])
+    return CertificateRecord(
+        provider, number, CertificateKind.certification, views, [(code, D(frm), None) for code, frm in items]
+    )
 
 
 CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE = 1, 2, 3, 4, 5, 6
