@@ -78,35 +78,39 @@ class Relay:
         poll_seconds: float = 5,
         max_attempts: int = 10,
         wait_seconds: float = 30,
+        batch: int = 50,
     ) -> None:
         self.listeners = {topic: list(found) for topic, found in listeners.items()}
         self.lease_ms = int(lease_seconds * 1000)
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.wait_seconds = wait_seconds
+        self.batch = batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
-    async def _claim(self, ids: Iterable[int] | None, limit: int = 50) -> list[DomainEvent]:
+    async def _claim(self, ids: Iterable[int] | None, tried: set[int]) -> list[DomainEvent]:
         now = _now_ms()
         only = ""
         args: list[Any] = [now + self.lease_ms, now, self.max_attempts]
         if ids is not None:
-            wanted = [int(i) for i in ids]
+            wanted = [int(i) for i in ids if i not in tried]
             if not wanted:
                 return []
             only = f" AND id IN ({', '.join(str(i) for i in wanted)})"
+        elif tried:  # a listener failed on these in this pass: a later pass tries them again
+            only = f" AND id NOT IN ({', '.join(str(int(i)) for i in tried)})"
         skip = " FOR UPDATE SKIP LOCKED" if isinstance(current_engine(), PostgresEngine) else ""
         async with write_transaction():
             rows = await OutboxEvent.raw(
                 "UPDATE outbox_event SET lease_until = {}, attempts = attempts + 1 WHERE id IN ("
                 "SELECT id FROM outbox_event WHERE handled_at IS NULL AND lease_until < {} AND attempts < {}"
-                f"{only} ORDER BY id LIMIT {int(limit)}{skip}) RETURNING id, topic, payload",
+                f"{only} ORDER BY id LIMIT {int(self.batch)}{skip}) RETURNING id, topic, payload",
                 *args,
             )
         return [DomainEvent(r["id"], Topic(r["topic"]), json.loads(r["payload"])) for r in sorted(rows, key=_id)]
 
-    async def _handle(self, event: DomainEvent) -> None:
+    async def _handle(self, event: DomainEvent) -> int:
         try:
             for listener in self.listeners.get(event.topic, []):
                 await listener(event)
@@ -116,24 +120,27 @@ class Relay:
                 await OutboxEvent.update({OutboxEvent.last_error: f"{type(exc).__name__}: {exc}"[:2000]}).where(
                     OutboxEvent.id == event.id
                 )
-            return
+            return 0
         async with write_transaction():
             await OutboxEvent.update({OutboxEvent.handled_at: utcnow(), OutboxEvent.last_error: ""}).where(
                 OutboxEvent.id == event.id
             )
+        return 1
 
     async def drain(self, ids: Iterable[int] | None = None) -> int:
         """Handle pending events (all, or just these) until none is left; returns how many were handled."""
         handled = 0
+        wanted = None if ids is None else list(ids)
+        tried: set[int] = set()
         while True:
-            batch = await self._claim(ids)
+            batch = await self._claim(wanted, tried)
             if not batch:
                 return handled
             for event in batch:
-                await self._handle(event)
-                handled += 1
-            if ids is not None:
-                return handled
+                done = await self._handle(event)
+                handled += done
+                if not done:
+                    tried.add(event.id)
 
     async def dispatch(self, ids: list[int]) -> None:
         """After a commit: handle the request's own events now, within a bound; if they take longer, they
