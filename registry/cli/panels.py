@@ -120,6 +120,7 @@ def check(file: Path, provider: int | None, as_of: str | None, output: Path | No
     except ValueError:
         fail(f"panels: --as-of must be YYYY-MM-DD, not {as_of!r}", USAGE)
     settings = load_settings()
+    started = time.perf_counter()
     data = read_input(file, "panels")
     if output is not None and (reason := unwritable(output)):
         fail(f"panels: cannot write {output}: {reason}")
@@ -127,7 +128,6 @@ def check(file: Path, provider: int | None, as_of: str | None, output: Path | No
     from registry.http.params import today_in_korea
     from registry.panels.service import BatchError, check_rows, prepare_batch, read_batch, write_batch
 
-    started = time.perf_counter()
     try:
         rows, claims = prepare_batch(
             read_batch(data, fmt), default_provider=provider, default_as_of=day or today_in_korea()
