@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.cli.helpers import run
+from tests.cli.helpers import one_line, run
 from tests.conftest import Database
 from tests.workflow import business_number, unique
 
@@ -30,3 +30,17 @@ contact_email = "old@lab.example"
     )
     result = run("certificates", "import", str(good), database=database)
     assert result.returncode == 0 and "recorded 1 certificate(s)" in result.stdout, result.stderr
+
+
+def test_a_file_that_is_not_toml_is_one_line(invoke, tmp_path: Path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[providers]\nname_ko = "가"\n', encoding="utf-8")
+    assert one_line(invoke("certificates", "import", str(broken)), 1) == (
+        f"import: cannot read {broken}: not valid TOML: expected ']]' at the end of an array declaration"
+        " (at line 1, column 12)"
+    )
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('name_ko = "Séoul"\n'.encode("latin-1"))
+    assert one_line(invoke("certificates", "import", str(latin)), 1) == f"import: cannot read {latin}: not UTF-8 text"
+    missing = tmp_path / "missing.toml"
+    assert one_line(invoke("certificates", "import", str(missing)), 1) == f"import: cannot read {missing}: no such file"
