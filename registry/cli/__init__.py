@@ -8,6 +8,7 @@ from registry import __version__
 from registry.cli.audit import audit
 from registry.cli.catalog import catalog
 from registry.cli.certificates import certificates
+from registry.cli.common import ignore_connection_warnings
 from registry.cli.db import db
 from registry.cli.panels import panels
 from registry.cli.seed import seed
@@ -29,6 +30,7 @@ def cli() -> None:
 
     Settings come from environment variables (DATABASE_URL, REGISTRY_ENV, ...; see README.md).
     """
+    ignore_connection_warnings()
 
 
 for command in (serve, db, seed, users, certificates, panels, audit, catalog):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -36,6 +37,12 @@ def load_settings() -> Settings:
         fail(f"configuration error: {exc}", USAGE)
 
 
+def ignore_connection_warnings() -> None:
+    """Piccolo warns (in colour, over two lines) whenever it cannot reach the server: as it builds an
+    engine, as a table module is first imported, as it connects. The commands say so in one line instead."""
+    warnings.filterwarnings("ignore", message=r"(?s).*Unable to (connect to database|fetch server version)")
+
+
 def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run `work` with the registry's tables on the database `settings` name, then release it."""
     from registry.db.engine import describe, engine_from_url, prepare_engine, release_engine, use_engine
@@ -46,7 +53,8 @@ def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T
         try:
             await prepare_engine(engine, pool_max=2)
         except Exception as exc:  # unreachable server, missing database, unwritable file: say which, in one line
-            fail(f"database: cannot open {describe(engine)}: {one_line(exc)}")
+            reason = os_reason(exc, writing=True) if isinstance(exc, OSError) else one_line(exc)
+            fail(f"database: cannot open {describe(engine)}: {reason}")
         try:
             return await work()
         finally:
@@ -69,6 +77,7 @@ _REASONS = {
     errno.ENOTDIR: "a part of the path is not a directory",
     errno.ENOSPC: "no space left on the device",
     errno.EROFS: "read-only file system",
+    errno.ECONNREFUSED: "connection refused",
 }
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import rich_click as click
 
-from registry.cli.common import fail, load_settings, one_line, run_with_database
+from registry.cli.common import fail, load_settings, one_line, os_reason, run_with_database
 
 
 async def upgrade_schema() -> None:
@@ -40,7 +40,8 @@ def create() -> None:
     try:
         created = asyncio.run(create_database(settings.database_url))
     except Exception as exc:  # unreachable server, refused login, unusable name: one line, no traceback
-        fail(f"database: cannot create the database: {one_line(exc)}")
+        reason = os_reason(exc) if isinstance(exc, OSError) else one_line(exc)
+        fail(f"database: cannot create the database: {reason}")
     click.echo("database: created" if created else "database: already exists; nothing to do")
 
 

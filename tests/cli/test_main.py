@@ -8,7 +8,8 @@ import pytest
 
 from registry import __version__
 from registry.cli import cli
-from tests.cli.helpers import one_line
+from tests.cli.helpers import one_line, run
+from tests.conftest import Database
 
 
 def commands(group: click.Group = cli, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
@@ -63,3 +64,13 @@ def test_usage_errors_exit_2(invoke):
 def test_a_bad_setting_is_one_line(invoke, tmp_path):
     result = invoke("catalog", "validate", DATABASE_URL="mysql://registry")
     assert one_line(result, 2).startswith("configuration error: DATABASE_URL must start with")
+
+
+def test_an_unreachable_database_is_one_line():
+    nowhere = Database("postgres", "postgres://postgres@127.0.0.1:1/registry")
+    assert one_line(run("audit", "verify", database=nowhere), 1) == (
+        "database: cannot open PostgreSQL postgres@127.0.0.1:1/registry: connection refused"
+    )
+    assert (
+        one_line(run("db", "create", database=nowhere), 1) == "database: cannot create the database: connection refused"
+    )
