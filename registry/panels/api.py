@@ -100,10 +100,10 @@ class PanelsController(Controller):
             chunks(),
             media_type=batch.BATCH_FORMATS[kind],
             headers={
-                "X-Panels": str(summary["panels"]),
-                "X-Panels-Permitted": str(summary["permitted"]),
-                "X-Rows": str(summary["rows"]),
-                "X-Findings": str(summary["findings"]),
+                "X-Panels": str(summary.panels),
+                "X-Panels-Permitted": str(summary.permitted),
+                "X-Rows": str(summary.rows),
+                "X-Findings": str(summary.findings),
             },
         )
 

@@ -1,8 +1,6 @@
 """The validator on broken edition files: every error names the file, the item or key, and the reason."""
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -146,15 +144,3 @@ def test_not_toml(catalog_copy):
     (catalog_copy / "2025-01-01.toml").write_text("version = \n", encoding="utf-8")
     message = only(problems(catalog_copy))
     assert message.startswith("2025-01-01.toml: (file): is not valid TOML")
-
-
-def test_cli_exit_status_and_messages(catalog_copy):
-    cli = [sys.executable, "-m", "registry.cli", "catalog", "validate"]
-    ok = subprocess.run([*cli, str(SOURCE)], capture_output=True, text=True, check=False)
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith("ok: 10 edition(s)")
-    edit(catalog_copy / "2016-06-30.toml", 'tier = "wellness"', 'tier = "lifestyle"')
-    bad = subprocess.run([*cli, str(catalog_copy)], capture_output=True, text=True, check=False)
-    assert bad.returncode == 1
-    assert "error: 2016-06-30.toml: items[0] HLT-BMI.tier:" in bad.stderr
-    assert "1 error(s)" in bad.stderr

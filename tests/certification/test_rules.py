@@ -1,10 +1,6 @@
 """Workflow rules over HTTP: dry runs, bad input, separation of evaluation and decision, renewal, imports."""
 
 import datetime as dt
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from registry.accounts.tables import User
 from registry.certification.tables import Application
@@ -200,34 +196,6 @@ async def test_history_import_demo_seed_and_production_refusal(fresh_database: D
             assert ("REGISTRY_SECRET_KEY" in str(exc)) == (not secret)
 
 
-def test_cli_import_refuses_bad_files_and_records_good_ones(tmp_path: Path, database: Database):
-    bad = tmp_path / "bad.toml"
-    bad.write_text('[[providers]]\nname_ko = "가"\n', encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": database.url}
-    result = subprocess.run([sys.executable, "-m", "registry.cli", "certificates", "import", str(bad)],
-                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
-    assert result.returncode == 1 and "refused, nothing was written" in result.stderr
-    good = tmp_path / "good.toml"
-    good.write_text(
-        f"""[[providers]]
-name_ko = "예전기관"
-name_en = "Former Lab"
-business_number = "{business_number()}"
-contact_email = "old@lab.example"
-  [[providers.certificates]]
-  number = "DTC-P2020-{int(unique("n").split("-")[1]) % 9000 + 1000}"
-  kind = "pilot"
-  valid_from = 2020-02-17
-  valid_until = 2022-02-16
-  items = [{{ code = "NUT-VITC" }}]
-""",
-        encoding="utf-8",
-    )
-    result = subprocess.run([sys.executable, "-m", "registry.cli", "certificates", "import", str(good)],
-                            env=env, capture_output=True, text=True, check=False)  # fmt: skip
-    assert result.returncode == 0 and "recorded 1 certificate(s)" in result.stdout, result.stderr
-
-
 async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
     from registry.accounts.model import Role
     from registry.accounts.service import create_user
@@ -295,31 +263,6 @@ async def test_tokens_expire(client):
     assert await principal_for_token(issued.token, DEVELOPMENT_SECRET_KEY) is None
     r = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {issued.token}"})
     assert r.status_code == 401 and r.json()["code"] == "INVALID_TOKEN"
-
-
-def test_cli_creates_staff_accounts(database: Database):
-    env = {**os.environ, "DATABASE_URL": database.url, "REGISTRY_NEW_USER_PASSWORD": PASSWORD}
-    email = f"{unique('cli')}@staff.example"
-    command = [
-        sys.executable,
-        "-m",
-        "registry.cli",
-        "users",
-        "create",
-        "--email",
-        email,
-        "--name",
-        "CLI Reviewer",
-        "--role",
-        "reviewer",
-    ]
-    first = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert first.returncode == 0 and f"created reviewer {email}" in first.stdout, first.stderr
-    again = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert again.returncode == 1 and "already exists" in again.stderr
-    weak = subprocess.run([*command[:-4], "--name", "W", "--role", "regulator"], env={**env, "REGISTRY_NEW_USER_PASSWORD": "short"},
-                          capture_output=True, text=True, check=False)  # fmt: skip
-    assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
 
 
 async def test_repeated_failed_sign_ins_lock_the_email_for_a_while(client):

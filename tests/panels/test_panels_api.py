@@ -1,12 +1,9 @@
 """Panel checks over HTTP: who may check for whom, bad input, registered panels that follow the rules,
-batch formats, impact of an edition, and the command line — on SQLite and PostgreSQL."""
+batch formats and impact of an edition — on SQLite and PostgreSQL (the command line: tests/cli)."""
 
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import sys
 
 import polars as pl
 
@@ -163,38 +160,6 @@ async def test_batch_in_three_formats_and_its_errors(client):
         "/api/v1/panels/check-batch", content=other, headers={**lab.headers, "Content-Type": "text/csv"}
     )
     assert r.status_code == 403
-
-
-def test_cli_batch_check(tmp_path, database):
-    rows = [
-        {"panel_id": f"P{i}", "code": "NUT-VITC", "genes": "SLC23A1" if i % 2 else "FTO", "as_of": "2018-01-01"}
-        for i in range(10)
-    ]
-    source = tmp_path / "panels.csv"
-    pl.DataFrame(rows).write_csv(source)
-    output = tmp_path / "results.parquet"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "registry.cli",
-            "panels",
-            "check",
-            str(source),
-            "--provider",
-            "1",
-            "--output",
-            str(output),
-        ],
-        env={**os.environ, "DATABASE_URL": database.url},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "GENE_NOT_PERMITTED (error)" in result.stderr and "not permitted" in result.stderr
-    out = pl.read_parquet(output)
-    assert out.unique("panel_id").filter(pl.col("verdict") == "permitted").height == 5
 
 
 async def test_concurrent_single_checks_answer_each_their_own(client):

@@ -1,0 +1,5 @@
+"""`python -m registry.cli`, as `dtc-registry`."""
+
+from registry.cli import main
+
+main()
