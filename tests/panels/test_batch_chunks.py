@@ -28,7 +28,7 @@ async def test_chunks_give_the_answer_of_one_pass(engine, monkeypatch):
     assert summary.panels == 40 and summary.rows == rows.height and 0 < summary.permitted < 40
     assert summary.findings == whole.filter(pl.col("code").is_not_null()).height == sum(summary.counts.values())
     assert list(summary.counts.values()) == sorted(summary.counts.values(), reverse=True)
-    monkeypatch.setattr(service, "BATCH_CHUNK_ROWS", 7)
+    monkeypatch.setattr(batching, "BATCH_CHUNK_ROWS", 7)
     seen: list[tuple[int, int]] = []
     chunked, again = await batching.check_rows(rows, claims, on_progress=lambda done, total: seen.append((done, total)))
     assert chunked.equals(whole) and again == summary
