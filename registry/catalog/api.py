@@ -14,6 +14,7 @@ from registry.catalog import service as catalogue_service
 from registry.catalog import urls
 from registry.catalog.model import Catalogue, Edition, EditionDiff, EntryFile, diff_editions, entry_changes
 from registry.catalog.queries import published_catalogue
+from registry.catalog.schemas import DraftList, DraftOut, PublishedOut
 from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
@@ -349,7 +350,7 @@ class CatalogueController(Controller):
         status_code=201,
         summary="Draft a new edition",
     )
-    async def create(self, request: Request, data: JSONBody[DraftInput]) -> dict:
+    async def create(self, request: Request, data: JSONBody[DraftInput]) -> DraftOut:
         texts = {
             k: v
             for k, v in data.model_dump(
@@ -374,11 +375,11 @@ class CatalogueController(Controller):
             raise DomainError("INVALID_BODY.draft_changes", reason=str(exc)) from None
 
     @get(f"{urls.BASE}/drafts", guards=[regulator_only], operation_id="listCatalogueDrafts")
-    async def drafts(self) -> dict:
-        return {"data": await catalogue_service.list_drafts()}
+    async def drafts(self) -> DraftList:
+        return DraftList(await catalogue_service.list_drafts())
 
     @get(f"{urls.BASE}/drafts/{{version:str}}", guards=[regulator_only], operation_id="getCatalogueDraft")
-    async def draft(self, version: FromPath[str]) -> dict:
+    async def draft(self, version: FromPath[str]) -> DraftOut:
         draft = await catalogue_service.get_draft(version)
         if draft is None:
             raise version_not_found(version)
@@ -392,11 +393,11 @@ class CatalogueController(Controller):
     )
     async def publish(
         self, request: Request, version: FromPath[str], data: JSONBody[PublishInput | None] = None
-    ) -> dict:
+    ) -> PublishedOut:
         report = await catalogue_service.publish_draft(
             signed_in_principal(request).actor,
             version,
             effective_from=data.effective_from if data else None,
             today=today_in_korea(),
         )
-        return {"published": report.imported[0]}
+        return PublishedOut(report.imported[0])

@@ -22,6 +22,7 @@ from registry.catalog.model import (
     check_sequence,
 )
 from registry.catalog.queries import PUBLISHED, entry_columns, published_catalogue
+from registry.catalog.schemas import DraftOut
 from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
 from registry.db.engine import insert_one, write_transaction
 from registry.kernel.clock import utcnow
@@ -168,7 +169,7 @@ async def open_draft() -> dict | None:
 
 async def create_draft(
     actor, *, version: str, base_version: str | None, changes: dict | None = None, texts: dict | None = None
-) -> dict:
+) -> DraftOut:
     """A draft edition: a copy of a published edition (the newest by default) with changes applied.
     Runs inside the caller's write transaction or its own."""
     async with write_transaction():
@@ -182,7 +183,7 @@ async def create_draft(
         content.update({"version": version, "effective_from": version, **(texts or {})})
         content = apply_changes(content, changes or {})
         now = utcnow()
-        draft_id = await insert_one(
+        await insert_one(
             CatalogueDraft(
                 version=version,
                 base_version=base.version,
@@ -199,7 +200,7 @@ async def create_draft(
             version,
             after={"base": base.version, **(changes or {})},
         )
-    return {"id": draft_id, "version": version, "base_version": base.version, "content": content}
+    return DraftOut(version, base.version, "open", actor.label, 0, content)
 
 
 def apply_changes(content: dict, changes: dict) -> dict:
@@ -310,23 +311,23 @@ async def publish_draft(actor, version: str, *, effective_from: dt.date | None, 
     return ImportReport(imported=[edition.version])
 
 
-def _draft_body(row: dict) -> dict:
-    return {
-        "version": row["version"],
-        "base_version": row["base_version"],
-        "state": row["state"],
-        "created_by": row["created_by"],
-        "revision": row["revision"],
-        "content": json.loads(row["content"]),
-    }
+def _draft_body(row: dict) -> DraftOut:
+    return DraftOut(
+        row["version"],
+        row["base_version"],
+        row["state"],
+        row["created_by"],
+        row["revision"],
+        json.loads(row["content"]),
+    )
 
 
-async def list_drafts() -> list[dict]:
+async def list_drafts() -> list[DraftOut]:
     rows = await CatalogueDraft.select().where(CatalogueDraft.state == "open").order_by(CatalogueDraft.id)
     return [_draft_body(r) for r in rows]
 
 
-async def get_draft(version: str) -> dict | None:
+async def get_draft(version: str) -> DraftOut | None:
     row = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
     return _draft_body(row) if row else None
 

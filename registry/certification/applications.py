@@ -19,20 +19,17 @@ from registry.certification.model import (
     TRANSITIONS,
     Action,
     ApplicationContent,
-    ApplicationKind,
     ApplicationState,
     EvaluationInput,
     IllegalTransition,
     ProposedItem,
-    Standing,
     application_number,
     next_state,
     proposal_prefix_problem,
-    renewal_window,
-    submission_findings,
 )
-from registry.certification.queries import certificate_row, certificate_state, live_certification
+from registry.certification.queries import certificate_row
 from registry.certification.schemas import ApplicationOut, ApplicationSummary, DryRunOut, SubmissionOut
+from registry.certification.submission import check_submission
 from registry.certification.tables import Application, ApplicationItem, Evaluation
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.kernel.clock import today_in_korea, utcnow
@@ -326,7 +323,7 @@ async def create_application(
             row = await Application.select().where(Application.id == application_id).first()
             refusal = None
             try:
-                await _check_submission(row, content, today_in_korea())
+                await check_submission(row, content, today_in_korea())
             except DomainError as exc:
                 refusal = exc
             return DryRunOut(
@@ -365,72 +362,6 @@ async def replace_application(
     return await application_view(principal, application_id)
 
 
-async def _check_submission(row: dict, content: ApplicationContent, day: dt.date) -> None:
-    """Everything that stops a submission on `day`: the organisation verified, the certificate a change
-    or renewal names, and one finding per problem with the items (422 SUBMISSION_REJECTED)."""
-    provider = await Provider.select(Provider.status).where(Provider.id == row["provider"]).first()
-    if provider["status"] != "verified":
-        raise DomainError("ORGANISATION_NOT_VERIFIED")
-    catalogue = await published_catalogue()
-    certified: frozenset[str] = frozenset()
-    if content.kind is not ApplicationKind.initial:
-        certificate = await certificate_row(content.certificate_number or "", provider_id=row["provider"])
-        if certificate is None:
-            raise DomainError("SUBMISSION_REJECTED.not_yours", certificate=content.certificate_number)
-        state = await certificate_state(certificate)
-        standing = state.standing_on(day)
-        if standing.standing is not Standing.active:
-            raise DomainError(
-                "CERTIFICATE_NOT_ACTIVE.change" if content.kind is ApplicationKind.change else "CERTIFICATE_NOT_ACTIVE",
-                certificate=certificate["number"],
-                standing=standing.standing.value,
-                day=day,
-            )
-        if content.kind is ApplicationKind.renewal:
-            opens, closes = renewal_window(standing.valid_until)
-            if not opens <= day <= closes:
-                raise DomainError(
-                    "RENEWAL_WINDOW_CLOSED",
-                    certificate=certificate["number"],
-                    opens=opens,
-                    closes=closes,
-                    extra={"window_opens": opens.isoformat(), "window_closes": closes.isoformat()},
-                )
-        certified = state.codes_on(day)
-    elif await live_certification(row["provider"], day) is not None:
-        raise DomainError("ALREADY_CERTIFIED")
-    other_proposals = {
-        r["code"]
-        for r in await ApplicationItem.select(ApplicationItem.code).where(
-            ApplicationItem.proposal.is_not_null(),
-            ApplicationItem.application != row["id"],
-            ApplicationItem.application.state.is_in(
-                [
-                    ApplicationState.submitted.value,
-                    ApplicationState.under_review.value,
-                    ApplicationState.info_requested.value,
-                ]
-            ),
-        )
-    }
-    findings = submission_findings(
-        content,
-        catalogue,
-        day,
-        certified_codes=set(certified),
-        certificate_number=content.certificate_number,
-        codes_in_other_proposals=other_proposals,
-    )
-    if findings:
-        raise DomainError(
-            "SUBMISSION_REJECTED",
-            number=row["number"],
-            day=day,
-            count=len(findings),
-            extra={"findings": [f.as_dict() for f in findings], "as_of": day.isoformat()},
-        )
-
-
 async def submit_application(
     principal: Principal, application_id: int, *, response: str, dry_run: bool = False
 ) -> SubmissionOut:
@@ -439,7 +370,7 @@ async def submit_application(
         row = await application_row(principal, application_id)
         state = transition(row, Action.submit)
         items = await ApplicationItem.select().where(ApplicationItem.application == application_id)
-        await _check_submission(row, content_of(row, items), today_in_korea())
+        await check_submission(row, content_of(row, items), today_in_korea())
         values = {Application.submitted_at: utcnow()}
         if row["state"] == ApplicationState.info_requested.value:
             values[Application.provider_response] = response

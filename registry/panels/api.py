@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -14,7 +14,7 @@ from registry.http.auth import provider_only, regulator_only, requires, signed_i
 from registry.http.params import one_of, parse_date
 from registry.kernel.errors import DomainError, FieldError
 from registry.panels import batch, impact, service, urls
-from registry.panels.model import CheckOut, PanelOut, PanelRegistration, PanelRequest
+from registry.panels.model import CheckOut, ImpactOut, PanelOut, PanelRegistration, PanelRequest
 
 checkers = requires(Role.provider, Role.regulator, Role.reviewer)
 CHUNK = 1 << 20
@@ -117,7 +117,7 @@ class ImpactController(Controller):
         operation_id="editionImpact",
         summary="Registered panels whose verdict would change if this edition were in force",
     )
-    async def impact(self, version: FromPath[str]) -> dict[str, Any]:
+    async def impact(self, version: FromPath[str]) -> ImpactOut:
         return await impact.impact(version)
 
 

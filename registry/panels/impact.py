@@ -4,6 +4,7 @@ in force today, and which findings would appear or disappear."""
 from __future__ import annotations
 
 import anyio
+import msgspec
 
 from registry.catalog.model import Catalogue, EditionFile
 from registry.catalog.queries import published_catalogue
@@ -13,11 +14,12 @@ from registry.db.engine import read_transaction
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError
 from registry.panels.engine import RulesAtDates
+from registry.panels.model import ImpactOut
 from registry.panels.service import check_stored
 from registry.panels.tables import Panel
 
 
-async def impact(version: str) -> dict:
+async def impact(version: str) -> ImpactOut:
     """Registered panels whose verdict would change if `version` (draft or published) were in force
     today, with the findings that would appear and disappear."""
     day = today_in_korea()
@@ -70,11 +72,14 @@ async def impact(version: str) -> dict:
             changed.append(entry)
         else:
             findings_only += 1
-    return {
-        "version": version,
-        "kind": kind,
-        "as_of": day.isoformat(),
-        "panels_checked": len(rows),
-        "verdict_changes": changed,
-        "panels_with_other_finding_changes": findings_only,
-    }
+    return msgspec.convert(
+        {
+            "version": version,
+            "kind": kind,
+            "as_of": day.isoformat(),
+            "panels_checked": len(rows),
+            "verdict_changes": changed,
+            "panels_with_other_finding_changes": findings_only,
+        },
+        ImpactOut,
+    )

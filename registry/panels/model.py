@@ -96,3 +96,24 @@ class PanelOut(msgspec.Struct):
     items: list[dict]
     checked_at: str
     latest_check: CheckOut
+
+
+class VerdictChange(msgspec.Struct):
+    panel_id: int
+    provider_id: int
+    name: str
+    verdict_now: str
+    verdict_then: str
+    findings_appearing: list[FindingOut]
+    findings_disappearing: list[FindingOut]
+
+
+class ImpactOut(msgspec.Struct):
+    """Registered panels whose verdict would change if an edition were in force today."""
+
+    version: str
+    kind: str  # draft | published
+    as_of: str
+    panels_checked: int
+    verdict_changes: list[VerdictChange]
+    panels_with_other_finding_changes: int
