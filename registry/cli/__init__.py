@@ -10,6 +10,7 @@ from registry.cli.catalog import catalog
 from registry.cli.certificates import certificates
 from registry.cli.common import ignore_connection_warnings
 from registry.cli.db import db
+from registry.cli.events import events
 from registry.cli.panels import panels
 from registry.cli.seed import seed
 from registry.cli.serve import serve
@@ -33,7 +34,7 @@ def cli() -> None:
     ignore_connection_warnings()
 
 
-for command in (serve, db, seed, users, certificates, panels, audit, catalog):
+for command in (serve, db, seed, users, certificates, panels, audit, catalog, events):
     cli.add_command(command)
 
 

@@ -40,6 +40,7 @@ def test_every_command_is_there():
         "panels", "panels check",
         "audit", "audit verify",
         "catalog", "catalog validate", "catalog export",
+        "events", "events status", "events relay",
     }  # fmt: skip
 
 
