@@ -155,7 +155,7 @@ async def _insert_edition(edition: EditionFile, item_ids: dict[str, int], publis
         CatalogueEntry(edition=edition_id, item=item_ids[e.code], position=i, **entry_columns(e))
         for i, e in enumerate(edition.items)
     ]
-    # Chunked: asyncpg caps bound parameters per statement (STACK-NOTES).
+    # Chunked: asyncpg caps bound parameters per statement at 32,767.
     for start in range(0, len(entries), 500):
         await CatalogueEntry.insert(*entries[start : start + 500])
 

@@ -21,7 +21,7 @@ os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 
 class SharedConnectionSQLiteEngine(SQLiteEngine):
     """Piccolo opens a new SQLite connection for every query outside a transaction (about 2 ms each
-    here, see STACK-NOTES). Queries outside a transaction (reads; every write goes through
+    as measured here). Queries outside a transaction (reads; every write goes through
     `write_transaction`) share one connection per event loop instead; transactions keep their own."""
 
     def __init__(self, *args, **kwargs):

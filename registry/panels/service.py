@@ -175,7 +175,7 @@ async def read_panel(principal: Principal, panel_id: int) -> PanelOut:
     return _panel_body(row)
 
 
-CHUNK = 500  # rows per statement: asyncpg caps bound parameters (STACK-NOTES)
+CHUNK = 500  # rows per statement: asyncpg caps bound parameters per statement at 32,767
 
 
 async def recheck_panels(provider_ids: Iterable[int] | None = None, *, actor: Actor = SYSTEM, reason: str) -> int:
