@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -19,6 +18,7 @@ from registry.audit.model import (
 )
 from registry.audit.tables import AuditEvent, AuditHead
 from registry.db.engine import read_transaction
+from registry.kernel.clock import utcnow
 
 
 async def record(
@@ -34,7 +34,7 @@ async def record(
     if not rows:
         raise RuntimeError("audit_head is missing: run the migrations")
     head = rows[0]
-    now = dt.datetime.now(dt.UTC)
+    now = utcnow()
     fields = {
         "seq": head["last_seq"] + 1,
         "occurred_at": now.isoformat(timespec="microseconds"),

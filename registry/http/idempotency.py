@@ -4,7 +4,6 @@ unique index and then replays the stored answer."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
@@ -15,6 +14,7 @@ import msgspec
 
 from registry.db.engine import insert_one, is_unique_violation, write_transaction
 from registry.http.tables import IdempotentResponse
+from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, FieldError
 
 MAX_KEY_LENGTH = 200
@@ -76,7 +76,7 @@ async def once(
                         request_digest=digest,
                         status=0,
                         body="{}",
-                        created_at=dt.datetime.now(dt.UTC),
+                        created_at=utcnow(),
                     )
                 )
                 answer = Answer(200, msgspec.to_builtins(await work()))
