@@ -143,9 +143,18 @@ class Relay:
                     tried.add(event.id)
 
     async def dispatch(self, ids: list[int]) -> None:
-        """After a commit: handle the request's own events now, within a bound; if they take longer, they
-        go on in the background and the request answers."""
-        work = asyncio.ensure_future(self.drain(ids))
+        """After a commit: handle the request's own events now (or wait while another relay that claimed
+        them first does), within a bound; if they take longer, they go on and the request answers."""
+
+        async def settle() -> None:
+            await self.drain(ids)
+            # Polled, not awaited on an Event: the relay that holds them may be another process.
+            while await OutboxEvent.count().where(  # noqa: ASYNC110
+                OutboxEvent.id.is_in(ids), OutboxEvent.handled_at.is_null(), OutboxEvent.last_error == ""
+            ):
+                await asyncio.sleep(0.05)
+
+        work = asyncio.ensure_future(settle())
         try:
             await asyncio.wait_for(asyncio.shield(work), self.wait_seconds)
         except TimeoutError:
