@@ -1,4 +1,4 @@
-"""Helpers for tests that walk the certification workflow over HTTP."""
+"""Helpers for tests over HTTP: problem details, and walking the certification workflow."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from registry.accounts.service import create_user
 from registry.providers.model import business_number_problem
 
 PASSWORD = "correct horse battery staple"
+PROBLEM = "application/problem+json"
 _serial = itertools.count(1)
 
 
@@ -65,6 +66,18 @@ SCORES = {
     )
 }
 EVALUATION = {"scores": SCORES, "recommendation": "approve", "remarks": "site visit done"}
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    """The response is the problem `code` with `status`, its sentences in both languages; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["code"] == code
+    assert (
+        body["detail"] and body["detail_ko"] and body["title"] and body["type"].endswith(code.lower().replace("_", "-"))
+    )
+    return body
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -3,24 +3,13 @@
 import re
 
 from registry.catalog import urls
+from tests.workflow import assert_problem
 
-PROBLEM = "application/problem+json"
 VERSIONS = urls.VERSIONS
 
 
 def version_url(v: str) -> str:
     return f"{VERSIONS}/{v}"
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["code"] == code
-    assert (
-        body["detail"] and body["detail_ko"] and body["title"] and body["type"].endswith(code.lower().replace("_", "-"))
-    )
-    return body
 
 
 async def test_versions_newest_first_with_counts(client):
@@ -168,27 +157,3 @@ async def test_withdrawn_item_history_and_unknown_item(client):
     body = (await client.get(f"{urls.BASE}/items/SKN-ELAST")).json()
     assert [h["status"] for h in body["history"][:3]] == ["permitted", "withdrawn", "not_listed"]
     assert_problem(await client.get(f"{urls.BASE}/items/NUT-NOPE"), 404, "ITEM_NOT_FOUND")
-
-
-async def test_unknown_path_and_method_are_problem_details(client):
-    assert_problem(await client.get("/api/v1/nothing"), 404, "NOT_FOUND")
-    assert_problem(await client.delete(VERSIONS), 405, "METHOD_NOT_ALLOWED")
-
-
-async def test_health(client):
-    r = await client.get("/healthz")
-    assert r.status_code == 200 and r.json()["status"] == "ok"
-
-
-async def test_openapi_document_and_offline_docs(client):
-    r = await client.get("/schema/openapi.json")
-    assert r.status_code == 200
-    paths = r.json()["paths"]
-    for path in ["/api/v1/catalog/versions", "/api/v1/catalog/current", "/api/v1/catalog/diff"]:
-        assert path in paths
-    page = await client.get("/schema")
-    assert page.status_code == 200
-    external = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", page.text)
-    assert external == []
-    for asset in re.findall(r"""(?:src|href)=["'](/schema/assets/[^"']+)""", page.text):
-        assert (await client.get(asset)).status_code == 200, asset
