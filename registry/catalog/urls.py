@@ -1,5 +1,7 @@
 """Paths of the catalogue API, shared by the controller and the tests; the functions give concrete paths."""
 
+from datetime import date
+
 BASE = "/api/v1/catalog"
 VERSIONS = f"{BASE}/versions"
 VERSION = f"{BASE}/versions/{{version:str}}"
@@ -11,11 +13,11 @@ DRAFTS = f"{BASE}/drafts"
 DRAFT = f"{DRAFTS}/{{version:str}}"
 
 
-def version(version: str) -> str:
+def version(version: str | date) -> str:
     return f"{VERSIONS}/{version}"
 
 
-def publish(version: str) -> str:
+def publish(version: str | date) -> str:
     return f"{VERSIONS}/{version}/publish"
 
 
@@ -23,5 +25,5 @@ def item(code: str) -> str:
     return f"{BASE}/items/{code}"
 
 
-def draft(version: str) -> str:
+def draft(version: str | date) -> str:
     return f"{DRAFTS}/{version}"

@@ -1,5 +1,7 @@
 """Paths of the panels API, shared by the controllers and the tests; the functions give concrete paths."""
 
+from datetime import date
+
 from registry.catalog import urls as catalog
 
 PANELS = "/api/v1/panels"
@@ -18,5 +20,5 @@ def recheck(panel_id: int) -> str:
     return f"{panel(panel_id)}/check"
 
 
-def impact(version: str) -> str:
+def impact(version: str | date) -> str:
     return f"{catalog.version(version)}/impact"
