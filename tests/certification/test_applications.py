@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from registry.certification import urls
 from registry.certification.tables import Application
 from registry.kernel.clock import today_in_korea
+from registry.providers import urls as providers_urls
 from registry.providers.tables import Provider
 from tests.workflow import (
     EVALUATION,
@@ -19,20 +21,22 @@ from tests.workflow import (
     unique,
 )
 
-APPS = "/api/v1/applications"
-
 
 async def test_application_body_errors_name_the_field(client):
     staff = await make_staff(client)
     lab = await register_lab(client, staff)
     item = evidence_item("NUT-VITD")
     item["evidence"][0]["references"] = ["not a paper", "PMID:123"]
-    r = await client.post(APPS, json={"kind": "initial", "items": [item, {"code": "nut"}]}, headers=lab.headers)
+    r = await client.post(
+        urls.APPLICATIONS, json={"kind": "initial", "items": [item, {"code": "nut"}]}, headers=lab.headers
+    )
     assert r.status_code == 422
     fields = {e["field"] for e in r.json()["errors"]}
     assert any(f.startswith("items.0.evidence.0.references") for f in fields), fields
     assert any(f.startswith("items.1") for f in fields), fields
-    r = await client.post(APPS, json={"kind": "change", "items": [evidence_item("NUT-VITD")]}, headers=lab.headers)
+    r = await client.post(
+        urls.APPLICATIONS, json={"kind": "change", "items": [evidence_item("NUT-VITD")]}, headers=lab.headers
+    )
     assert r.status_code == 422 and "names the certificate" in r.text
 
 
@@ -41,48 +45,50 @@ async def test_dry_run_create_and_submit_store_nothing(client):
     lab = await register_lab(client, staff)
     before = await Application.count()
     r = await client.post(
-        f"{APPS}?dry_run=true", json={"kind": "initial", "items": [evidence_item("NUT-VITD")]}, headers=lab.headers
+        f"{urls.APPLICATIONS}?dry_run=true",
+        json={"kind": "initial", "items": [evidence_item("NUT-VITD")]},
+        headers=lab.headers,
     )
     assert r.status_code == 200 and r.json()["dry_run"] is True
     assert await Application.count() == before
     app = await create_application(client, lab, [evidence_item("NUT-VITD")])
-    r = await client.post(f"{APPS}/{app['id']}/submit?dry_run=true", headers=lab.headers)
+    r = await client.post(f"{urls.submit(app['id'])}?dry_run=true", headers=lab.headers)
     assert r.status_code == 200 and r.json()["dry_run"] is True
-    assert (await client.get(f"{APPS}/{app['id']}", headers=lab.headers)).json()["state"] == "draft"
+    assert (await client.get(urls.application(app["id"]), headers=lab.headers)).json()["state"] == "draft"
 
 
 async def test_the_evaluator_cannot_decide_and_evaluation_comes_first(client):
     staff = await make_staff(client)
     lab = await register_lab(client, staff)
     app = await create_application(client, lab, [evidence_item("NUT-VITD")])
-    await client.post(f"{APPS}/{app['id']}/submit", headers=lab.headers)
-    view = (await client.post(f"{APPS}/{app['id']}/start-review", headers=staff.regulator)).json()
+    await client.post(urls.submit(app["id"]), headers=lab.headers)
+    view = (await client.post(urls.start_review(app["id"]), headers=staff.regulator)).json()
     decision = {"items": [{"code": "NUT-VITD", "outcome": "approved"}]}
     r = await client.post(
-        f"{APPS}/{app['id']}/decision", json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
+        urls.decision(app["id"]), json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
     )
     assert r.status_code == 409 and r.json()["code"] == "EVALUATION_REQUIRED"
     # A regulator who evaluates may not decide the same application.
-    view = (await client.post(f"{APPS}/{app['id']}/evaluation", json=EVALUATION, headers=staff.regulator)).json()
+    view = (await client.post(urls.evaluation(app["id"]), json=EVALUATION, headers=staff.regulator)).json()
     r = await client.post(
-        f"{APPS}/{app['id']}/decision", json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
+        urls.decision(app["id"]), json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
     )
     assert r.status_code == 403 and r.json()["code"] == "DECIDER_IS_EVALUATOR"
     # Every item decided once; a rejection needs its reason.
     partial = {"items": [{"code": "NUT-VITD", "outcome": "rejected"}]}
     r = await client.post(
-        f"{APPS}/{app['id']}/decision", json=partial, headers={**staff.regulator2, "If-Match": view["etag"]}
+        urls.decision(app["id"]), json=partial, headers={**staff.regulator2, "If-Match": view["etag"]}
     )
     assert r.status_code == 422
-    r = await client.post(f"{APPS}/{app['id']}/decision", json={"items": [{"code": "NUT-VITC", "outcome": "approved"}]},
+    r = await client.post(urls.decision(app['id']), json={"items": [{"code": "NUT-VITC", "outcome": "approved"}]},
                           headers={**staff.regulator2, "If-Match": view["etag"]})  # fmt: skip
     assert r.status_code == 422 and "not decided: NUT-VITD" in r.text
     rejected = {"items": [{"code": "NUT-VITD", "outcome": "rejected", "reason": "EQA concordance 71%"}]}
     r = await client.post(
-        f"{APPS}/{app['id']}/decision", json=rejected, headers={**staff.regulator2, "If-Match": view["etag"]}
+        urls.decision(app["id"]), json=rejected, headers={**staff.regulator2, "If-Match": view["etag"]}
     )
     assert r.status_code == 200 and r.json()["outcome"] == "rejected"
-    assert (await client.get(f"/api/v1/providers/{lab.provider_id}")).json()["certificates"] == []
+    assert (await client.get(providers_urls.provider(lab.provider_id))).json()["certificates"] == []
 
 
 async def test_change_rules_and_renewal_window(client):
@@ -92,11 +98,11 @@ async def test_change_rules_and_renewal_window(client):
     change = await create_application(
         client, lab, [evidence_item("NUT-VITD"), evidence_item("HLT-POLLEN")], kind="change", certificate=number
     )
-    r = await client.post(f"{APPS}/{change['id']}/submit", headers=lab.headers)
+    r = await client.post(urls.submit(change["id"]), headers=lab.headers)
     assert r.status_code == 422
     assert {(f["item"], f["code"]) for f in r.json()["findings"]} == {("NUT-VITD", "ITEM_ALREADY_CERTIFIED")}
     renewal = await create_application(client, lab, [evidence_item("NUT-VITD")], kind="renewal", certificate=number)
-    r = await client.post(f"{APPS}/{renewal['id']}/submit", headers=lab.headers)
+    r = await client.post(urls.submit(renewal["id"]), headers=lab.headers)
     assert r.status_code == 409 and r.json()["code"] == "RENEWAL_WINDOW_CLOSED"
     assert r.json()["window_closes"] > today_in_korea().isoformat()
 
@@ -129,7 +135,7 @@ async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
     app = await create_application(
         client, lab, [evidence_item("NUT-VITD"), evidence_item("HLT-BMI")], kind="renewal", certificate=number
     )
-    r = await client.post(f"{APPS}/{app['id']}/submit", headers=lab.headers)
+    r = await client.post(urls.submit(app["id"]), headers=lab.headers)
     assert r.status_code == 200, r.text
     view = await through_review(client, staff, app["id"])
     decision = {
@@ -139,16 +145,14 @@ async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
         ]
     }
     r = await client.post(
-        f"{APPS}/{app['id']}/decision", json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
+        urls.decision(app["id"]), json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
     )
     assert r.status_code == 200, r.text
     new_until = validity_end(until + dt.timedelta(days=1))
-    cert = (await client.get(f"/api/v1/certificates/{number}")).json()
+    cert = (await client.get(urls.certificate(number))).json()
     assert cert["valid_until"] == new_until.isoformat()
     assert {i["code"] for i in cert["items"]} == {"NUT-VITD", "HLT-BMI"}  # still valid until the old expiry
-    later = (
-        await client.get(f"/api/v1/certificates/{number}?as_of={(until + dt.timedelta(days=1)).isoformat()}")
-    ).json()
+    later = (await client.get(f"{urls.certificate(number)}?as_of={(until + dt.timedelta(days=1)).isoformat()}")).json()
     assert later["result"] == "certified" and {i["code"] for i in later["items"]} == {"NUT-VITD"}
-    history = (await client.get(f"/api/v1/certificates/{number}/history")).json()
+    history = (await client.get(urls.history(number))).json()
     assert [e["kind"] for e in history["events"]] == ["issued", "renewed"]

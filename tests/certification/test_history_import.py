@@ -1,6 +1,8 @@
 """The certification history import and the demo seed on a database of their own; production refuses to
 start on the development secret or with the demo accounts."""
 
+from registry.accounts import urls as accounts_urls
+from registry.certification import urls
 from tests.conftest import Database
 from tests.workflow import sign_in
 
@@ -17,7 +19,7 @@ async def test_history_import_demo_seed_and_production_refusal(fresh_database: D
     async with client_for(fresh_database) as client:
 
         async def on(number, day):
-            return (await client.get(f"/api/v1/certificates/{number}?as_of={day}")).json()
+            return (await client.get(f"{urls.certificate(number)}?as_of={day}")).json()
 
         assert (await on("DTC-P2020-0001", "2021-06-01"))["result"] == "certified"
         assert (await on("DTC-2022-0002", "2024-06-01"))["status"] == "suspended"
@@ -28,7 +30,7 @@ async def test_history_import_demo_seed_and_production_refusal(fresh_database: D
         assert "SKN-KELOID" not in {i["code"] for i in (await on("DTC-2022-0001", "2023-04-13"))["items"]}
         assert "SKN-KELOID" in {i["code"] for i in (await on("DTC-2022-0001", "2023-04-14"))["items"]}
         headers = await sign_in(client, "lab@hanbit.example", "demo-hanbit-2026")
-        assert (await client.get("/api/v1/auth/me", headers=headers)).json()["role"] == "provider"
+        assert (await client.get(accounts_urls.ME, headers=headers)).json()["role"] == "provider"
 
     # Production refuses the development secret, and demo accounts.
     from registry.app import UnsafeProductionSettings
