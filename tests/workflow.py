@@ -1,4 +1,4 @@
-"""Helpers for tests that walk the certification workflow over HTTP."""
+"""Helpers for tests over HTTP: problem details, and walking the certification workflow."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from dataclasses import dataclass
 
 import httpx
 
+from registry.accounts import urls as accounts_urls
 from registry.accounts.model import Role
 from registry.accounts.service import create_user
+from registry.certification import urls as certification_urls
+from registry.providers import urls as providers_urls
 from registry.providers.model import business_number_problem
 
 PASSWORD = "correct horse battery staple"
+PROBLEM = "application/problem+json"
 _serial = itertools.count(1)
 
 
@@ -67,12 +71,24 @@ SCORES = {
 EVALUATION = {"scores": SCORES, "recommendation": "approve", "remarks": "site visit done"}
 
 
+def assert_problem(response, status: int, code: str) -> dict:
+    """The response is the problem `code` with `status`, its sentences in both languages; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status and body["code"] == code
+    assert (
+        body["detail"] and body["detail_ko"] and body["title"] and body["type"].endswith(code.lower().replace("_", "-"))
+    )
+    return body
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
 async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    r = await client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    r = await client.post(accounts_urls.TOKEN, json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     return bearer(r.json()["access_token"])
 
@@ -112,7 +128,7 @@ async def register_lab(client: httpx.AsyncClient, staff: Staff | None = None, *,
     name = name or unique("Lab")
     email = f"{unique('lab')}@lab.example"
     r = await client.post(
-        "/api/v1/providers/register",
+        providers_urls.REGISTER,
         json={
             "organisation": {
                 "name_ko": f"{name} 유전체",
@@ -126,7 +142,7 @@ async def register_lab(client: httpx.AsyncClient, staff: Staff | None = None, *,
     assert r.status_code == 201, r.text
     provider_id = r.json()["provider_id"]
     if staff is not None:
-        v = await client.post(f"/api/v1/providers/{provider_id}/verify", headers=staff.regulator)
+        v = await client.post(providers_urls.verify(provider_id), headers=staff.regulator)
         assert v.status_code == 200, v.text
     return Lab(provider_id, await sign_in(client, email), f"{name} Genomics")
 
@@ -135,16 +151,16 @@ async def create_application(client, lab: Lab, items: list[dict], *, kind="initi
     body = {"kind": kind, "items": items, "proposals": list(proposals)}
     if certificate:
         body["certificate_number"] = certificate
-    r = await client.post("/api/v1/applications", json=body, headers=lab.headers)
+    r = await client.post(certification_urls.APPLICATIONS, json=body, headers=lab.headers)
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def through_review(client, staff: Staff, app_id: int) -> dict:
     """submitted -> under review -> evaluated; returns the application as the regulator sees it."""
-    r = await client.post(f"/api/v1/applications/{app_id}/start-review", headers=staff.reviewer)
+    r = await client.post(certification_urls.start_review(app_id), headers=staff.reviewer)
     assert r.status_code == 200, r.text
-    r = await client.post(f"/api/v1/applications/{app_id}/evaluation", json=EVALUATION, headers=staff.reviewer)
+    r = await client.post(certification_urls.evaluation(app_id), json=EVALUATION, headers=staff.reviewer)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -152,14 +168,14 @@ async def through_review(client, staff: Staff, app_id: int) -> dict:
 async def certify(client, staff: Staff, lab: Lab, codes: list[str]) -> str:
     """Initial certification of `codes` for a verified lab, over HTTP; returns the certificate number."""
     app = await create_application(client, lab, [evidence_item(c) for c in codes])
-    r = await client.post(f"/api/v1/applications/{app['id']}/submit", headers=lab.headers)
+    r = await client.post(certification_urls.submit(app["id"]), headers=lab.headers)
     assert r.status_code == 200, r.text
     view = await through_review(client, staff, app["id"])
     r = await client.post(
-        f"/api/v1/applications/{app['id']}/decision",
+        certification_urls.decision(app["id"]),
         json={"items": [{"code": c, "outcome": "approved"} for c in codes]},
         headers={**staff.regulator, "If-Match": view["etag"]},
     )
     assert r.status_code == 200, r.text
-    provider = (await client.get(f"/api/v1/providers/{lab.provider_id}")).json()
+    provider = (await client.get(providers_urls.provider(lab.provider_id))).json()
     return provider["certificate_number"]

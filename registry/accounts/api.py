@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody, QueryParameter
 
+from registry.accounts import urls
 from registry.accounts.model import TokenRequest
 from registry.accounts.service import issue_token, revoke_token
 from registry.http.auth import signed_in, signed_in_principal
@@ -37,7 +38,7 @@ class AccountsController(Controller):
     tags = ("accounts",)
 
     @post(
-        "/api/v1/auth/token",
+        urls.TOKEN,
         operation_id="issueToken",
         status_code=200,
         summary="E-mail and password for a bearer token",
@@ -51,7 +52,7 @@ class AccountsController(Controller):
         return TokenOut(issued.token, "bearer", issued.expires_at, p.role.value, p.provider_id)
 
     @post(
-        "/api/v1/auth/logout",
+        urls.LOGOUT,
         operation_id="revokeToken",
         status_code=204,
         guards=[signed_in],
@@ -61,7 +62,7 @@ class AccountsController(Controller):
         token = request.headers.get("authorization", "").partition(" ")[2].strip()
         await revoke_token(token, state.settings.secret_key)
 
-    @get("/api/v1/auth/me", operation_id="whoAmI", guards=[signed_in], summary="The signed-in user")
+    @get(urls.ME, operation_id="whoAmI", guards=[signed_in], summary="The signed-in user")
     async def me(self, request: Request) -> MeOut:
         p = signed_in_principal(request)
         return MeOut(p.user_id, p.email, p.display_name, p.role.value, p.provider_id)

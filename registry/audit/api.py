@@ -7,17 +7,16 @@ from typing import Annotated, Any
 from litestar import Controller, get
 from litestar.params import QueryParameter
 
-from registry.audit import service
+from registry.audit import service, urls
 from registry.http.auth import regulator_only
 from registry.http.pagination import check_limit, decode_cursor, encode_cursor
 
 
 class AuditController(Controller):
-    path = "/api/v1/audit"
     tags = ("audit",)
     guards = [regulator_only]  # noqa: RUF012 - Litestar reads it as declared
 
-    @get("/", operation_id="listAuditEvents")
+    @get(urls.EVENTS, operation_id="listAuditEvents")
     async def list(
         self,
         entity_type: Annotated[str | None, QueryParameter(required=False)] = None,
@@ -34,7 +33,7 @@ class AuditController(Controller):
         rows = rows[:size]
         return {"data": rows, "total": total, "next_cursor": encode_cursor(str(rows[-1]["seq"])) if more else None}
 
-    @get("/verify", operation_id="verifyAuditChain")
+    @get(urls.VERIFY, operation_id="verifyAuditChain")
     async def verify(self) -> dict[str, Any]:
         report = await service.verify()
         broken = report.first_break

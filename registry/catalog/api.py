@@ -374,11 +374,11 @@ class CatalogueController(Controller):
         except ValueError as exc:
             raise DomainError("INVALID_BODY.draft_changes", reason=str(exc)) from None
 
-    @get(f"{urls.BASE}/drafts", guards=[regulator_only], operation_id="listCatalogueDrafts")
+    @get(urls.DRAFTS, guards=[regulator_only], operation_id="listCatalogueDrafts")
     async def drafts(self) -> DraftList:
         return DraftList(await catalogue_service.list_drafts())
 
-    @get(f"{urls.BASE}/drafts/{{version:str}}", guards=[regulator_only], operation_id="getCatalogueDraft")
+    @get(urls.DRAFT, guards=[regulator_only], operation_id="getCatalogueDraft")
     async def draft(self, version: FromPath[str]) -> DraftOut:
         draft = await catalogue_service.get_draft(version)
         if draft is None:
@@ -386,7 +386,7 @@ class CatalogueController(Controller):
         return draft
 
     @post(
-        f"{urls.VERSIONS}/{{version:str}}/publish",
+        urls.PUBLISH,
         guards=[regulator_only],
         operation_id="publishCatalogueVersion",
         status_code=200,

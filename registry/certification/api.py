@@ -58,17 +58,16 @@ def with_etag(body: Any, status_code: int = 200) -> Response:
 
 
 class ApplicationsController(Controller):
-    path = urls.APPLICATIONS
     tags = ("applications",)
 
-    @post("/", guards=[provider_only], operation_id="createApplication", status_code=201)
+    @post(urls.APPLICATIONS, guards=[provider_only], operation_id="createApplication", status_code=201)
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
     ) -> Response[ApplicationOut | DryRunOut]:
         body = await applications.create_application(signed_in_principal(request), data, dry_run=dry_run)
         return with_etag(body, 200) if dry_run else with_etag(body, 201)
 
-    @get("/", guards=[signed_in], operation_id="listApplications")
+    @get(urls.APPLICATIONS, guards=[signed_in], operation_id="listApplications")
     async def list(
         self,
         request: Request,
@@ -85,11 +84,11 @@ class ApplicationsController(Controller):
         next_cursor = encode_cursor(str(page.rows[-1].id)) if page.more else None
         return ApplicationList(data=page.rows, total=page.total, next_cursor=next_cursor)
 
-    @get("/{application_id:int}", guards=[signed_in], operation_id="getApplication")
+    @get(urls.APPLICATION, guards=[signed_in], operation_id="getApplication")
     async def read(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.application_view(signed_in_principal(request), application_id))
 
-    @put("/{application_id:int}", guards=[provider_only], operation_id="replaceApplication")
+    @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")
     async def replace(
         self,
         request: Request,
@@ -102,7 +101,7 @@ class ApplicationsController(Controller):
             await applications.replace_application(signed_in_principal(request), application_id, data, expected)
         )
 
-    @post("/{application_id:int}/submit", guards=[provider_only], operation_id="submitApplication", status_code=200)
+    @post(urls.SUBMIT, guards=[provider_only], operation_id="submitApplication", status_code=200)
     async def submit(
         self,
         request: Request,
@@ -127,7 +126,7 @@ class ApplicationsController(Controller):
             headers["ETag"] = answer.body["etag"]
         return Response(msgspec.convert(answer.body, SubmissionOut), headers=headers)
 
-    @post("/{application_id:int}/withdraw", guards=[provider_only], operation_id="withdrawApplication", status_code=200)
+    @post(urls.WITHDRAW, guards=[provider_only], operation_id="withdrawApplication", status_code=200)
     async def withdraw(
         self, request: Request, application_id: FromPath[int], data: JSONBody[WithdrawInput | None] = None
     ) -> Response[ApplicationOut]:
@@ -137,23 +136,23 @@ class ApplicationsController(Controller):
             )
         )
 
-    @post("/{application_id:int}/start-review", guards=[staff_only], operation_id="startReview", status_code=200)
+    @post(urls.START_REVIEW, guards=[staff_only], operation_id="startReview", status_code=200)
     async def start_review(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.start_review(signed_in_principal(request), application_id))
 
-    @post("/{application_id:int}/request-info", guards=[staff_only], operation_id="requestInformation", status_code=200)
+    @post(urls.REQUEST_INFO, guards=[staff_only], operation_id="requestInformation", status_code=200)
     async def request_info(
         self, request: Request, application_id: FromPath[int], data: JSONBody[InfoRequestInput]
     ) -> Response[ApplicationOut]:
         return with_etag(await applications.request_info(signed_in_principal(request), application_id, data.message))
 
-    @post("/{application_id:int}/evaluation", guards=[staff_only], operation_id="recordEvaluation", status_code=200)
+    @post(urls.EVALUATION, guards=[staff_only], operation_id="recordEvaluation", status_code=200)
     async def evaluation(
         self, request: Request, application_id: FromPath[int], data: JSONBody[EvaluationInput]
     ) -> Response[ApplicationOut]:
         return with_etag(await applications.evaluate(signed_in_principal(request), application_id, data))
 
-    @post("/{application_id:int}/decision", guards=[regulator_only], operation_id="decideApplication", status_code=200)
+    @post(urls.DECISION, guards=[regulator_only], operation_id="decideApplication", status_code=200)
     async def decision(
         self, request: Request, application_id: FromPath[int], data: JSONBody[DecisionInput], if_match: IfMatch = None
     ) -> Response[ApplicationOut]:
@@ -162,16 +161,15 @@ class ApplicationsController(Controller):
 
 
 class CertificatesController(Controller):
-    path = urls.CERTIFICATES
     tags = ("certificates",)
 
-    @get("/{number:str}", operation_id="verifyCertificate", summary="Verify a certificate on a date (public)")
+    @get(urls.CERTIFICATE, operation_id="verifyCertificate", summary="Verify a certificate on a date (public)")
     async def verify(self, number: FromPath[str], as_of: AsOf = None) -> Response[CertificateOut]:
         day = parse_date("as_of", as_of, default=today_in_korea())
         return with_etag(await certificates.verify_certificate(number.strip().upper(), day))
 
     @get(
-        "/{number:str}/history",
+        urls.HISTORY,
         operation_id="certificateHistory",
         summary="Issued, items added, suspended, ... (public)",
     )
@@ -188,19 +186,19 @@ class CertificatesController(Controller):
             )
         )
 
-    @post("/{number:str}/suspend", guards=[regulator_only], operation_id="suspendCertificate", status_code=200)
+    @post(urls.SUSPEND, guards=[regulator_only], operation_id="suspendCertificate", status_code=200)
     async def suspend(
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:
         return await self._change(request, number, EventKind.suspended, data, if_match)
 
-    @post("/{number:str}/revoke", guards=[regulator_only], operation_id="revokeCertificate", status_code=200)
+    @post(urls.REVOKE, guards=[regulator_only], operation_id="revokeCertificate", status_code=200)
     async def revoke(
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:
         return await self._change(request, number, EventKind.revoked, data, if_match)
 
-    @post("/{number:str}/reinstate", guards=[regulator_only], operation_id="reinstateCertificate", status_code=200)
+    @post(urls.REINSTATE, guards=[regulator_only], operation_id="reinstateCertificate", status_code=200)
     async def reinstate(
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:

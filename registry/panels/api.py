@@ -39,11 +39,10 @@ def batch_format(request: Request, explicit: str | None) -> str:
 
 
 class PanelsController(Controller):
-    path = urls.PANELS
     tags = ("panels",)
 
     @post(
-        "/check",
+        urls.CHECK,
         guards=[checkers],
         operation_id="checkPanel",
         status_code=200,
@@ -52,12 +51,12 @@ class PanelsController(Controller):
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
         return await service.check_panel(signed_in_principal(request), data)
 
-    @post("/", guards=[provider_only], operation_id="registerPanel", status_code=201)
+    @post(urls.PANELS, guards=[provider_only], operation_id="registerPanel", status_code=201)
     async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> PanelOut:
         return await service.register_panel(signed_in_principal(request), data)
 
     @get(
-        "/{panel_id:int}",
+        urls.PANEL,
         guards=[signed_in],
         operation_id="getPanel",
         summary="A registered panel and its latest check",
@@ -65,12 +64,12 @@ class PanelsController(Controller):
     async def read(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
         return await service.read_panel(signed_in_principal(request), panel_id)
 
-    @post("/{panel_id:int}/check", guards=[signed_in], operation_id="recheckPanel", status_code=200)
+    @post(urls.RECHECK, guards=[signed_in], operation_id="recheckPanel", status_code=200)
     async def recheck(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
         return await service.recheck_on_request(signed_in_principal(request), panel_id)
 
     @post(
-        "/check-batch",
+        urls.BATCH,
         guards=[requires(Role.provider, Role.regulator)],
         operation_id="checkPanelBatch",
         status_code=200,

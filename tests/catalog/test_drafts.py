@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from registry.audit import urls as audit_urls
+from registry.catalog import urls
 from registry.catalog.service import import_catalogue
 from registry.kernel.clock import today_in_korea
 from tests.conftest import rules_path
@@ -26,35 +28,35 @@ async def test_draft_publish_and_read_back(fresh_database, client_for):
         staff = await make_staff(client)
         headers = staff.regulator
         r = await client.post(
-            "/api/v1/catalog/versions",
+            urls.VERSIONS,
             json={"version": tomorrow.isoformat(), "add": [ENTRY], "withdraw": ["TRT-EARLOBE"], "announced_total": 190},
             headers=headers,
         )
         assert r.status_code == 201, r.text
         # Drafts are not public.
-        assert (await client.get(f"/api/v1/catalog/versions/{tomorrow}")).status_code == 404
-        assert (await client.get("/api/v1/catalog/versions")).json()["total"] == 10
+        assert (await client.get(urls.version(tomorrow))).status_code == 404
+        assert (await client.get(urls.VERSIONS)).json()["total"] == 10
 
         past = await client.post(
-            f"/api/v1/catalog/versions/{tomorrow}/publish",
+            urls.publish(tomorrow),
             json={"effective_from": (today_in_korea() - dt.timedelta(days=1)).isoformat()},
             headers=headers,
         )
         assert past.status_code == 422 and past.json()["errors"][0]["field"] == "effective_from"
 
-        r = await client.post(f"/api/v1/catalog/versions/{tomorrow}/publish", headers=headers)
+        r = await client.post(urls.publish(tomorrow), headers=headers)
         assert r.status_code == 200, r.text
-        assert (await client.post(f"/api/v1/catalog/versions/{tomorrow}/publish", headers=headers)).status_code == 404
+        assert (await client.post(urls.publish(tomorrow), headers=headers)).status_code == 404
 
-        versions = (await client.get("/api/v1/catalog/versions")).json()
+        versions = (await client.get(urls.VERSIONS)).json()
         assert versions["total"] == 11 and versions["data"][0]["version"] == tomorrow.isoformat()
-        diff = (await client.get(f"/api/v1/catalog/diff?from=2024-07-09&to={tomorrow}")).json()
+        diff = (await client.get(f"{urls.DIFF}?from=2024-07-09&to={tomorrow}")).json()
         assert [a["code"] for a in diff["added"]] == ["TRT-DRAFTED"]
         assert [w["code"] for w in diff["withdrawn"]] == ["TRT-EARLOBE"]
         # Today's answer is unchanged; tomorrow's follows the new edition.
-        assert (await client.get("/api/v1/catalog/current")).json()["version"] == "2024-07-09"
-        assert (await client.get(f"/api/v1/catalog/current?as_of={tomorrow}")).json()["version"] == tomorrow.isoformat()
-        audit = (await client.get("/api/v1/audit?entity_type=catalogue_edition", headers=headers)).json()
+        assert (await client.get(urls.CURRENT)).json()["version"] == "2024-07-09"
+        assert (await client.get(f"{urls.CURRENT}?as_of={tomorrow}")).json()["version"] == tomorrow.isoformat()
+        audit = (await client.get(f"{audit_urls.EVENTS}?entity_type=catalogue_edition", headers=headers)).json()
         assert audit["data"][-1]["action"] == "catalogue.edition_published"
 
 
@@ -65,11 +67,11 @@ async def test_a_draft_that_drops_an_item_silently_is_not_published(fresh_databa
         staff = await make_staff(client)
         bad = {**ENTRY, "code": "TRT-BAD", "category": "nutrients"}  # prefix does not match the category
         r = await client.post(
-            "/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "add": [bad]}, headers=staff.regulator
+            urls.VERSIONS, json={"version": tomorrow.isoformat(), "add": [bad]}, headers=staff.regulator
         )
         assert r.status_code == 422
         r = await client.post(
-            "/api/v1/catalog/versions",
+            urls.VERSIONS,
             json={"version": tomorrow.isoformat(), "withdraw": ["NOT-THERE"]},
             headers=staff.regulator,
         )
@@ -89,11 +91,9 @@ async def test_a_published_draft_exports_as_a_reviewed_file(fresh_database, clie
     async with client_for(fresh_database) as client:
         staff = await make_staff(client)
         await client.post(
-            "/api/v1/catalog/versions", json={"version": tomorrow.isoformat(), "add": [ENTRY]}, headers=staff.regulator
+            urls.VERSIONS, json={"version": tomorrow.isoformat(), "add": [ENTRY]}, headers=staff.regulator
         )
-        assert (
-            await client.post(f"/api/v1/catalog/versions/{tomorrow}/publish", headers=staff.regulator)
-        ).status_code == 200
+        assert (await client.post(urls.publish(tomorrow), headers=staff.regulator)).status_code == 200
     catalog = tmp_path / "catalog"
     shutil.copytree(rules_path("catalog"), catalog)
     env = {**os.environ, "DATABASE_URL": fresh_database.url}

@@ -9,7 +9,6 @@ from registry.catalog.files import read_catalogue_dir
 from registry.catalog.queries import published_catalogue
 from registry.catalog.service import CatalogueImportError, import_catalogue
 from registry.catalog.tables import CatalogueEdition, CatalogueEntry, CatalogueItem
-from registry.db.schema import upgrade
 from tests.conftest import rules_path
 
 
@@ -22,10 +21,6 @@ async def test_second_import_changes_nothing(engine):
     report = await import_catalogue(rules_path("catalog"))
     assert report.imported == [] and len(report.unchanged) == 10
     assert await counts() == before == (112, 10, 800)
-
-
-async def test_migrations_are_current_after_setup(engine):
-    assert await upgrade() == []
 
 
 async def test_database_holds_exactly_what_the_files_say(engine):

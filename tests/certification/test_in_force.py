@@ -5,6 +5,7 @@ suspended certification, a reinstatement, a renewal), on SQLite and PostgreSQL."
 import datetime as dt
 import random
 
+from registry.certification import urls
 from registry.certification.history_import import import_history
 from registry.certification.model import (
     CertificateEventView,
@@ -14,6 +15,8 @@ from registry.certification.model import (
     Standing,
     in_force,
 )
+from registry.panels import urls as panels_urls
+from registry.providers import urls as providers_urls
 from tests.workflow import business_number, make_staff
 
 D = dt.date.fromisoformat
@@ -96,14 +99,14 @@ async def test_lookup_verification_and_panel_check_agree_across_an_overlap(clien
             ]
         }
     )
-    found = (await client.get(f"/api/v1/providers?q=Overlap Labs {suffix}&as_of=2022-06-01")).json()["data"]
+    found = (await client.get(f"{providers_urls.BASE}?q=Overlap Labs {suffix}&as_of=2022-06-01")).json()["data"]
     provider_id = found[0]["id"]
     seen = set()
     for day in HISTORY_CHANGES:
-        lookup = (await client.get(f"/api/v1/providers/{provider_id}?as_of={day}")).json()
+        lookup = (await client.get(f"{providers_urls.provider(provider_id)}?as_of={day}")).json()
         check = (
             await client.post(
-                "/api/v1/panels/check",
+                panels_urls.CHECK,
                 json={"provider_id": provider_id, "as_of": day, "items": [{"code": c} for c in ITEMS]},
                 headers=staff.regulator,
             )
@@ -116,7 +119,7 @@ async def test_lookup_verification_and_panel_check_agree_across_an_overlap(clien
             assert lookup["status"] == "none" and check["certificate"] is None, day
             continue
         assert check["certificate"] == {"number": speaking, "status": lookup["status"]}, day
-        verification = (await client.get(f"/api/v1/certificates/{speaking}?as_of={day}")).json()
+        verification = (await client.get(f"{urls.certificate(speaking)}?as_of={day}")).json()
         assert verification["status"] == lookup["status"], day
         assert (verification["result"] == "certified") == (lookup["status"] == "active"), day
         certified = {i["code"] for i in lookup["items"]}

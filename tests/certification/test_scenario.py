@@ -3,11 +3,14 @@ information request, resubmission, evaluation, decision, certificate, change, su
 
 import datetime as dt
 
+from registry.accounts import urls as accounts_urls
+from registry.audit import urls as audit_urls
+from registry.catalog import urls as catalog_urls
+from registry.certification import urls
 from registry.certification.model import validity_end
 from registry.kernel.clock import today_in_korea
+from registry.providers import urls as providers_urls
 from tests.workflow import EVALUATION, create_application, evidence_item, make_staff, proposal, register_lab, unique
-
-APPS = "/api/v1/applications"
 
 
 async def test_from_registration_to_public_lookup(client):
@@ -16,7 +19,7 @@ async def test_from_registration_to_public_lookup(client):
 
     # 1. Registration: the organisation starts unverified and cannot submit yet.
     lab = await register_lab(client, name=unique("Scenario"))
-    me = (await client.get("/api/v1/auth/me", headers=lab.headers)).json()
+    me = (await client.get(accounts_urls.ME, headers=lab.headers)).json()
     assert me["role"] == "provider" and me["provider_id"] == lab.provider_id
     new_code = f"TRT-{unique('X').replace('-', '')[:10].upper()}"
     app = await create_application(
@@ -27,14 +30,12 @@ async def test_from_registration_to_public_lookup(client):
     )
     assert app["state"] == "draft" and app["number"].startswith(f"APP-{today.year}-")
     app_id = app["id"]
-    r = await client.post(f"{APPS}/{app_id}/submit", headers=lab.headers)
+    r = await client.post(urls.submit(app_id), headers=lab.headers)
     assert r.status_code == 409 and r.json()["code"] == "ORGANISATION_NOT_VERIFIED"
 
     # 2. The regulator verifies the organisation; submission now finds the bad item, all problems at once.
-    assert (
-        await client.post(f"/api/v1/providers/{lab.provider_id}/verify", headers=staff.regulator)
-    ).status_code == 200
-    r = await client.post(f"{APPS}/{app_id}/submit", headers=lab.headers)
+    assert (await client.post(providers_urls.verify(lab.provider_id), headers=staff.regulator)).status_code == 200
+    r = await client.post(urls.submit(app_id), headers=lab.headers)
     assert r.status_code == 422, r.text
     findings = {(f["item"], f["code"]) for f in r.json()["findings"]}
     assert findings == {("SKN-ELAST", "ITEM_WITHDRAWN"), ("SKN-ELAST", "EVIDENCE_INSUFFICIENT")}
@@ -46,32 +47,28 @@ async def test_from_registration_to_public_lookup(client):
         "items": [evidence_item("NUT-VITD"), evidence_item("EXE-STR")],
         "proposals": [proposal(new_code)],
     }
-    assert (await client.put(f"{APPS}/{app_id}", json=fixed, headers=lab.headers)).status_code == 428
-    r = await client.put(f"{APPS}/{app_id}", json=fixed, headers={**lab.headers, "If-Match": app["etag"]})
+    assert (await client.put(urls.application(app_id), json=fixed, headers=lab.headers)).status_code == 428
+    r = await client.put(urls.application(app_id), json=fixed, headers={**lab.headers, "If-Match": app["etag"]})
     assert r.status_code == 200, r.text
     key = {**lab.headers, "Idempotency-Key": unique("submit")}
-    first = await client.post(f"{APPS}/{app_id}/submit", headers=key)
-    again = await client.post(f"{APPS}/{app_id}/submit", headers=key)
+    first = await client.post(urls.submit(app_id), headers=key)
+    again = await client.post(urls.submit(app_id), headers=key)
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json() and again.headers.get("Idempotent-Replayed") == "true"
-    assert (await client.post(f"{APPS}/{app_id}/submit", headers=lab.headers)).json()["code"] == "ILLEGAL_TRANSITION"
+    assert (await client.post(urls.submit(app_id), headers=lab.headers)).json()["code"] == "ILLEGAL_TRANSITION"
 
     # 4. Review: the reviewer asks for information; the provider answers and resubmits.
-    assert (await client.post(f"{APPS}/{app_id}/start-review", headers=staff.reviewer)).json()[
-        "state"
-    ] == "under_review"
-    r = await client.post(
-        f"{APPS}/{app_id}/request-info", json={"message": "Send the EQA report."}, headers=staff.reviewer
-    )
+    assert (await client.post(urls.start_review(app_id), headers=staff.reviewer)).json()["state"] == "under_review"
+    r = await client.post(urls.request_info(app_id), json={"message": "Send the EQA report."}, headers=staff.reviewer)
     assert r.json()["state"] == "info_requested"
-    seen = (await client.get(f"{APPS}/{app_id}", headers=lab.headers)).json()
+    seen = (await client.get(urls.application(app_id), headers=lab.headers)).json()
     assert seen["info_request"] == "Send the EQA report." and "submit" in seen["allowed_actions"]
-    r = await client.post(f"{APPS}/{app_id}/submit", json={"response": "EQA report attached."}, headers=lab.headers)
+    r = await client.post(urls.submit(app_id), json={"response": "EQA report attached."}, headers=lab.headers)
     assert r.status_code == 200 and r.json()["state"] == "submitted"
-    await client.post(f"{APPS}/{app_id}/start-review", headers=staff.reviewer)
+    await client.post(urls.start_review(app_id), headers=staff.reviewer)
 
     # 5. Evaluation by the reviewer, decision by the regulator (per item; one rejected with a reason).
-    r = await client.post(f"{APPS}/{app_id}/evaluation", json=EVALUATION, headers=staff.reviewer)
+    r = await client.post(urls.evaluation(app_id), json=EVALUATION, headers=staff.reviewer)
     assert r.status_code == 200 and r.json()["evaluation"]["total_score"] == 85
     decision = {
         "items": [
@@ -81,51 +78,49 @@ async def test_from_registration_to_public_lookup(client):
         ]
     }
     r = await client.post(
-        f"{APPS}/{app_id}/decision", json=decision, headers={**staff.regulator, "If-Match": r.json()["etag"]}
+        urls.decision(app_id), json=decision, headers={**staff.regulator, "If-Match": r.json()["etag"]}
     )
     assert r.status_code == 200, r.text
     decided = r.json()
     assert decided["state"] == "decided" and decided["outcome"] == "partially_approved"
 
     # 6. The certificate: three years less a day, the approved items (the new item too), public.
-    provider = (await client.get(f"/api/v1/providers/{lab.provider_id}")).json()
+    provider = (await client.get(providers_urls.provider(lab.provider_id))).json()
     number = provider["certificate_number"]
     assert number.startswith(f"DTC-{today.year}-") and provider["status"] == "active"
-    cert = (await client.get(f"/api/v1/certificates/{number}")).json()
+    cert = (await client.get(urls.certificate(number))).json()
     assert cert["result"] == "certified" and cert["valid_until"] == validity_end(today).isoformat()
     assert {i["code"] for i in cert["items"]} == {"NUT-VITD", new_code}
     assert "contact_email" not in str(provider) and "evidence" not in str(cert)
 
     # The approved proposal waits in the draft edition of the permitted list.
-    drafts = (await client.get("/api/v1/catalog/drafts", headers=staff.regulator)).json()["data"]
+    drafts = (await client.get(catalog_urls.DRAFTS, headers=staff.regulator)).json()["data"]
     assert any(new_code in {i["code"] for i in d["content"]["items"]} for d in drafts)
 
     # 7. A change application adds an item without touching validity.
     change = await create_application(client, lab, [evidence_item("EXE-END")], kind="change", certificate=number)
-    assert (await client.post(f"{APPS}/{change['id']}/submit", headers=lab.headers)).status_code == 200
-    await client.post(f"{APPS}/{change['id']}/start-review", headers=staff.reviewer)
-    evaluated = (await client.post(f"{APPS}/{change['id']}/evaluation", json=EVALUATION, headers=staff.reviewer)).json()
+    assert (await client.post(urls.submit(change["id"]), headers=lab.headers)).status_code == 200
+    await client.post(urls.start_review(change["id"]), headers=staff.reviewer)
+    evaluated = (await client.post(urls.evaluation(change["id"]), json=EVALUATION, headers=staff.reviewer)).json()
     r = await client.post(
-        f"{APPS}/{change['id']}/decision",
+        urls.decision(change["id"]),
         json={"items": [{"code": "EXE-END", "outcome": "approved"}]},
         headers={**staff.regulator, "If-Match": evaluated["etag"]},
     )
     assert r.status_code == 200, r.text
-    cert = (await client.get(f"/api/v1/certificates/{number}")).json()
+    cert = (await client.get(urls.certificate(number))).json()
     assert {i["code"] for i in cert["items"]} == {"NUT-VITD", new_code, "EXE-END"}
     assert cert["valid_until"] == validity_end(today).isoformat()
 
     # 8. Suspension from a future date (ground 3), with If-Match on the certificate.
     later = today + dt.timedelta(days=30)
     suspend = {"reason": "tested items outside the certificate", "ground": 3, "effective_date": later.isoformat()}
-    r = await client.post(
-        f"/api/v1/certificates/{number}/suspend", json=suspend, headers={**staff.regulator, "If-Match": cert["etag"]}
-    )
+    r = await client.post(urls.suspend(number), json=suspend, headers={**staff.regulator, "If-Match": cert["etag"]})
     assert r.status_code == 200, r.text
 
     # 9. The public lookup at several dates.
     async def on(day):
-        return (await client.get(f"/api/v1/certificates/{number}?as_of={day.isoformat()}")).json()
+        return (await client.get(f"{urls.certificate(number)}?as_of={day.isoformat()}")).json()
 
     before = await on(today - dt.timedelta(days=1))
     assert before["result"] == "not_certified" and before["status"] == "not_yet_valid"
@@ -140,24 +135,26 @@ async def test_from_registration_to_public_lookup(client):
     assert suspended["items"] == [] and suspended["message_ko"]
     expired = await on(validity_end(today) + dt.timedelta(days=1))
     assert expired["status"] in ("suspended", "expired")
-    unknown = (await client.get("/api/v1/certificates/DTC-1999-9999")).json()
+    unknown = (await client.get(urls.certificate("DTC-1999-9999"))).json()
     assert unknown["result"] == "unknown"
 
-    history = (await client.get(f"/api/v1/certificates/{number}/history")).json()
+    history = (await client.get(urls.history(number))).json()
     assert [e["kind"] for e in history["events"]] == ["issued", "items_added", "suspended"]
 
-    found = (await client.get(f"/api/v1/providers?q={lab.name_en.split()[0]}")).json()
+    found = (await client.get(f"{providers_urls.BASE}?q={lab.name_en.split()[0]}")).json()
     assert [p["id"] for p in found["data"]] == [lab.provider_id]
-    by_item = (await client.get(f"/api/v1/providers?item=EXE-END&as_of={today.isoformat()}")).json()
+    by_item = (await client.get(f"{providers_urls.BASE}?item=EXE-END&as_of={today.isoformat()}")).json()
     assert lab.provider_id in {p["id"] for p in by_item["data"]}
-    in_suspension = (await client.get(f"/api/v1/providers?status=suspended&as_of={later.isoformat()}")).json()
+    in_suspension = (await client.get(f"{providers_urls.BASE}?status=suspended&as_of={later.isoformat()}")).json()
     assert lab.provider_id in {p["id"] for p in in_suspension["data"]}
 
     # 10. Every step left an intact audit trail.
-    audit = (await client.get("/api/v1/audit/verify", headers=staff.regulator)).json()
+    audit = (await client.get(audit_urls.VERIFY, headers=staff.regulator)).json()
     assert audit["intact"] is True, audit
     events = (
-        await client.get(f"/api/v1/audit?entity_type=application&entity_id={app['number']}", headers=staff.regulator)
+        await client.get(
+            f"{audit_urls.EVENTS}?entity_type=application&entity_id={app['number']}", headers=staff.regulator
+        )
     ).json()
     actions = [e["action"] for e in events["data"]]
     assert actions == [

@@ -1,5 +1,5 @@
 """Every refusal the registry can raise has its status, title and sentence in English and Korean in
-rules/problems.toml, and the Korean sentences are Korean."""
+rules/problems.toml, and the Korean sentences are Korean; an unknown path or method is a problem too."""
 
 import ast
 import re
@@ -7,9 +7,11 @@ import tomllib
 
 import pytest
 
+from registry.catalog import urls as catalog_urls
 from registry.http.problems import problem_catalogue, render
 from registry.kernel.errors import DomainError, Term
 from registry.settings import PROJECT_ROOT
+from tests.workflow import assert_problem
 
 SOURCE = PROJECT_ROOT / "registry"
 PROBLEMS = PROJECT_ROOT / "rules" / "problems.toml"
@@ -105,3 +107,8 @@ def test_korean_sentences_hold_no_english():
 def test_sentences_are_filled_in_the_reader_s_language(error, en, ko):
     entry, text_en, text_ko = render(error)
     assert entry.status in (400, 404) and en in text_en and ko in text_ko
+
+
+async def test_unknown_path_and_method_are_problem_details(client):
+    assert_problem(await client.get("/api/v1/nothing"), 404, "NOT_FOUND")
+    assert_problem(await client.delete(catalog_urls.VERSIONS), 405, "METHOD_NOT_ALLOWED")

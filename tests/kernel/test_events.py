@@ -3,10 +3,13 @@ process dies in between, handed to one relay at a time when several run — on S
 
 import asyncio
 
+from registry.audit import urls as audit_urls
+from registry.certification import urls as certification_urls
 from registry.db.engine import write_transaction
 from registry.kernel.clock import today_in_korea
 from registry.kernel.events import Relay, Topic, announce, pending_events
 from registry.kernel.tables import OutboxEvent
+from registry.panels import urls as panels_urls
 from tests.conftest import http_client
 from tests.workflow import certify, make_staff, register_lab
 
@@ -20,24 +23,24 @@ async def test_a_process_that_dies_between_commit_and_recheck_loses_nothing(data
         staff = await make_staff(client)
         lab = await register_lab(client, staff)
         number = await certify(client, staff, lab, ["NUT-VITD"])
-        panel = (await client.post("/api/v1/panels", json={"name": "D", "items": [VITD]}, headers=lab.headers)).json()
+        panel = (await client.post(panels_urls.PANELS, json={"name": "D", "items": [VITD]}, headers=lab.headers)).json()
         assert panel["latest_check"]["verdict"] == "permitted"
-        cert = (await client.get(f"/api/v1/certificates/{number}")).json()
+        cert = (await client.get(certification_urls.certificate(number))).json()
         change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
         r = await client.post(
-            f"/api/v1/certificates/{number}/suspend", json=change, headers={**staff.regulator, "If-Match": cert["etag"]}
+            certification_urls.suspend(number), json=change, headers={**staff.regulator, "If-Match": cert["etag"]}
         )
         assert r.status_code == 200, r.text
-        stale = (await client.get(f"/api/v1/panels/{panel['id']}", headers=lab.headers)).json()
+        stale = (await client.get(panels_urls.panel(panel["id"]), headers=lab.headers)).json()
         assert stale["latest_check"]["verdict"] == "permitted"
         assert await pending_events() >= 1
     # The next start takes up what was left before it serves anything.
     async with http_client(database) as client:
-        after = (await client.get(f"/api/v1/panels/{panel['id']}", headers=lab.headers)).json()
+        after = (await client.get(panels_urls.panel(panel["id"]), headers=lab.headers)).json()
         assert after["latest_check"]["verdict"] == "not_permitted"
         assert [f["code"] for f in after["latest_check"]["findings"]] == ["CERTIFICATE_SUSPENDED"]
         audit = (
-            await client.get(f"/api/v1/audit?entity_type=panel&entity_id={panel['id']}", headers=staff.regulator)
+            await client.get(f"{audit_urls.EVENTS}?entity_type=panel&entity_id={panel['id']}", headers=staff.regulator)
         ).json()
         assert [e["action"] for e in audit["data"]] == ["panel.registered", "panel.verdict_changed"]
         assert await pending_events() == 0

@@ -13,6 +13,7 @@ from registry.accounts.model import Role
 from registry.accounts.service import create_user
 from registry.certification.history_import import import_history
 from registry.kernel.clock import today_in_korea
+from registry.panels import urls
 from tests.workflow import PASSWORD, business_number, sign_in, unique
 
 CODES = ["NUT-VITC", "NUT-VITD", "HLT-BMI", "HLT-GLU", "SKN-ELAST", "SKN-KELOID", "SKN-HAIRLOSS", "EXE-STR",
@@ -89,20 +90,20 @@ async def test_single_registered_and_batch_agree(client, database, panel):
     counts = _counts.setdefault(database.kind, {"examples": 0, "registered": 0})
     today = today_in_korea().isoformat()
     day = today if panel["as_of"] == "today" else panel["as_of"]
-    single = await client.post("/api/v1/panels/check", json={**panel, "as_of": day}, headers=headers)
+    single = await client.post(urls.CHECK, json={**panel, "as_of": day}, headers=headers)
     assert single.status_code == 200, single.text
     single_findings = [{k: f[k] for k in COMPARED} for f in single.json()["findings"]]
     batch = await client.post(
-        "/api/v1/panels/check-batch", content=batch_csv(panel, day), headers={**headers, "Content-Type": "text/csv"}
+        urls.BATCH, content=batch_csv(panel, day), headers={**headers, "Content-Type": "text/csv"}
     )
     assert batch.status_code == 200, batch.text
     assert from_csv(batch.content) == single_findings
     assert next(csv.DictReader(io.StringIO(batch.content.decode())))["verdict"] == single.json()["verdict"]
     if day == today:
         body = {"name": "Property panel", **{k: panel[k] for k in ("items", "target", "claims")}}
-        registered = await client.post("/api/v1/panels", json=body, headers=headers)
+        registered = await client.post(urls.PANELS, json=body, headers=headers)
         assert registered.status_code == 201, registered.text
-        stored = (await client.get(f"/api/v1/panels/{registered.json()['id']}", headers=headers)).json()["latest_check"]
+        stored = (await client.get(urls.panel(registered.json()["id"]), headers=headers)).json()["latest_check"]
         assert [{k: f[k] for k in COMPARED} for f in stored["findings"]] == single_findings
         assert stored["verdict"] == single.json()["verdict"]
         counts["registered"] += 1

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+from registry.audit import urls
 from registry.audit.service import SYSTEM, record, verify
 from registry.audit.tables import AuditEvent
 from registry.db.engine import current_engine, write_transaction
@@ -67,7 +68,7 @@ async def test_http_and_cli_report_the_first_broken_link(fresh_database, client_
     async with client_for(fresh_database) as client:
         await create_user("auditor@staff.example", "Auditor", Role.regulator, PASSWORD)
         headers = await sign_in(client, "auditor@staff.example")
-        body = (await client.get("/api/v1/audit/verify", headers=headers)).json()
+        body = (await client.get(urls.VERIFY, headers=headers)).json()
     assert body["intact"] is False and body["first_broken_event"] == 2
     assert body["reason_ko"]
     result = subprocess.run(

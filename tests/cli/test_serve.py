@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from registry.catalog import urls as catalog_urls
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -44,7 +46,7 @@ def test_serve_from_nothing(tmp_path: Path):
                 time.sleep(0.1)
         assert status == 200 and health["status"] == "ok"
         assert db.exists()
-        _, versions = get(f"http://127.0.0.1:{port}/api/v1/catalog/versions")
+        _, versions = get(f"http://127.0.0.1:{port}{catalog_urls.VERSIONS}")
         assert versions["total"] == 10
     finally:
         server.terminate()
