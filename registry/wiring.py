@@ -18,6 +18,7 @@ from registry.certification.tables import (
     Evaluation,
 )
 from registry.db.engine import use_engine
+from registry.db.tables import NumberCounter
 from registry.http.tables import IdempotentResponse
 from registry.kernel.events import Relay, Topic
 from registry.kernel.tables import OutboxEvent
@@ -45,6 +46,7 @@ TABLES = [
     IdempotentResponse,
     Panel,
     OutboxEvent,
+    NumberCounter,
 ]
 
 LISTENERS = {

@@ -25,6 +25,7 @@ from registry.catalog.queries import PUBLISHED, entry_columns, published_catalog
 from registry.catalog.schemas import DraftOut
 from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
 from registry.db.engine import insert_one, write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, FieldError, invalid_body
 from registry.kernel.events import DomainEvent, Topic, announce
@@ -48,6 +49,7 @@ class ImportReport:
         return bool(self.imported)
 
 
+@retried
 async def import_catalogue(catalog_dir: Path) -> ImportReport:
     """Import every edition file in one transaction: new editions are added, identical ones are left
     alone, and an edition already published with different content is refused (editions are immutable;
@@ -167,6 +169,7 @@ async def open_draft() -> dict | None:
     return await CatalogueDraft.select().where(CatalogueDraft.state == "open").order_by(CatalogueDraft.id).first()
 
 
+@retried
 async def create_draft(
     actor, *, version: str, base_version: str | None, changes: dict | None = None, texts: dict | None = None
 ) -> DraftOut:
@@ -260,6 +263,7 @@ async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
     return draft["version"]
 
 
+@retried
 async def publish_draft(actor, version: str, *, effective_from: dt.date | None, today: dt.date) -> ImportReport:
     """Publish a draft: it is checked like a reviewed file (schema, and against every published
     edition), then inserted exactly as an imported edition is. Never retroactive."""

@@ -14,7 +14,7 @@ import msgspec
 from registry.accounts.model import Principal, Role
 from registry.audit.service import record
 from registry.catalog.queries import item_names, published_catalogue
-from registry.certification.certificates import next_serial
+from registry.certification.certificates import allocate_number
 from registry.certification.model import (
     TRANSITIONS,
     Action,
@@ -32,6 +32,7 @@ from registry.certification.schemas import ApplicationOut, ApplicationSummary, D
 from registry.certification.submission import check_submission
 from registry.certification.tables import Application, ApplicationItem, Evaluation
 from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, Expected, FieldError, changed_meanwhile, check_version, etag, not_found
 from registry.providers.tables import Provider
@@ -283,6 +284,7 @@ async def bump(row: dict, values: dict, *, to_state: ApplicationState | None = N
     return row["version"] + 1
 
 
+@retried
 async def create_application(
     principal: Principal, content: ApplicationContent, *, dry_run: bool = False
 ) -> ApplicationOut | DryRunOut:
@@ -301,7 +303,7 @@ async def create_application(
             )
         now = utcnow()
         year = today_in_korea().year
-        number = application_number(year, await next_serial(Application.number, f"APP-{year}-"))
+        number = await allocate_number(Application, f"APP-{year}", lambda n: application_number(year, n))
         application_id = await insert_one(
             Application(
                 number=number,
@@ -336,6 +338,7 @@ async def create_application(
     return await application_view(principal, application_id)
 
 
+@retried
 async def replace_application(
     principal: Principal, application_id: int, content: ApplicationContent, expected: Expected
 ) -> ApplicationOut:
@@ -362,6 +365,7 @@ async def replace_application(
     return await application_view(principal, application_id)
 
 
+@retried
 async def submit_application(
     principal: Principal, application_id: int, *, response: str, dry_run: bool = False
 ) -> SubmissionOut:
@@ -396,6 +400,7 @@ AUDIT_ACTIONS = {
 }
 
 
+@retried
 async def _move(principal: Principal, application_id: int, action: Action, values: dict, **said) -> ApplicationOut:
     """A plain state change of an application: check the transition, write it, record it."""
     async with write_transaction():
@@ -427,6 +432,7 @@ async def request_info(principal: Principal, application_id: int, message: str) 
     )
 
 
+@retried
 async def evaluate(principal: Principal, application_id: int, evaluation: EvaluationInput) -> ApplicationOut:
     async with write_transaction():
         row = await application_row(principal, application_id)

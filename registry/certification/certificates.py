@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 import msgspec
 
@@ -21,7 +22,9 @@ from registry.certification.model import (
 from registry.certification.queries import certificate_on, certificate_row, certificate_state
 from registry.certification.schemas import CertificateHistoryOut, CertificateOut
 from registry.certification.tables import Certificate, CertificateEvent, CertificateItem
+from registry.db.counters import next_serial
 from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, Expected, changed_meanwhile, check_version, not_found
 from registry.kernel.events import Topic, announce
@@ -36,14 +39,14 @@ TOPIC_OF = {
 }
 
 
-async def next_serial(column, prefix: str) -> int:
-    rows = (
-        await column._meta.table.select(column)
-        .where(column.like(prefix + "%"))
-        .order_by(column, ascending=False)
-        .limit(1)
-    )
-    return int(rows[0][column._meta.name].rsplit("-", 1)[1]) + 1 if rows else 1
+async def allocate_number(table, series: str, render: Callable[[int], str]) -> str:
+    """The next number of a series (`APP-2026-00001`, `DTC-2026-0001`) from an atomic counter, skipping
+    numbers already recorded (certificates imported from before the registry keep their own)."""
+
+    async def taken(serial: int) -> bool:
+        return await table.exists().where(table.number == render(serial))
+
+    return render(await next_serial(series, taken))
 
 
 async def add_items(certificate: dict, codes: list[str], day: dt.date, application_number: str | None) -> None:
@@ -102,8 +105,9 @@ async def issue_certificate(
 ) -> dict:
     """A new certificate with its items; returns its row (id, number, provider)."""
     if number is None:
-        prefix = f"DTC-{'P' if kind is CertificateKind.pilot else ''}{valid_from.year}-"
-        number = certificate_number(valid_from.year, await next_serial(Certificate.number, prefix), kind)
+        year = valid_from.year
+        series = f"DTC-{'P' if kind is CertificateKind.pilot else ''}{year}"
+        number = await allocate_number(Certificate, series, lambda n: certificate_number(year, n, kind))
     certificate_id = await insert_one(
         Certificate(
             number=number,
@@ -135,6 +139,7 @@ async def issue_certificate(
     return row
 
 
+@retried
 async def change_certificate_status(
     principal: Principal, number: str, action: EventKind, change: StatusChangeInput, expected: Expected
 ) -> CertificateOut:

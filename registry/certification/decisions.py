@@ -26,11 +26,13 @@ from registry.certification.queries import certificate_row, certificate_state, l
 from registry.certification.schemas import ApplicationOut
 from registry.certification.tables import Application, ApplicationItem, Certificate, CertificateItem
 from registry.db.engine import write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError, Expected, FieldError, check_version
 from registry.kernel.events import Topic, announce
 
 
+@retried
 async def decide(
     principal: Principal, application_id: int, decision: DecisionInput, expected: Expected
 ) -> ApplicationOut:

@@ -13,11 +13,13 @@ from registry.certification.history import HistoryFile
 from registry.certification.model import EventKind
 from registry.certification.tables import Certificate
 from registry.db.engine import insert_one, write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, invalid_body
 from registry.providers.tables import Provider
 
 
+@retried
 async def import_history(document: dict, *, actor: Actor = SYSTEM, demo: bool = False) -> list[str]:
     """Idempotent: a certificate number already recorded is skipped. One transaction, all or nothing.
     Returns the numbers recorded now."""

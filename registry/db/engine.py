@@ -16,6 +16,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from registry.kernel.errors import DomainError
+
 os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 
 
@@ -144,11 +146,20 @@ def after_commit(callback: Callable[[], Awaitable[None]]) -> None:
     callbacks.append(callback)
 
 
+# The registry's one lock order: every write transaction first takes the registry's write lock, then the
+# rows it changes. On SQLite that is the process lock and BEGIN IMMEDIATE; on PostgreSQL a transaction-
+# scoped advisory lock, shared by every worker and host. Every audited change appends to one hash chain
+# (its head row is locked until commit), so writes were already serial from their first audit event;
+# taking the lock first makes that order total, and no two writers can wait on each other (no deadlock).
+# Reads take no lock. The key is arbitrary and fixed: the registry's alone in its database.
+WRITE_LOCK_KEY = 0x4454_4352  # "DTCR"
+
+
 @contextlib.asynccontextmanager
 async def write_transaction(*, dry_run: bool = False) -> AsyncIterator[None]:
-    """The one way to write. SQLite: one writer at a time in this process and BEGIN IMMEDIATE, so
-    concurrent writers queue instead of failing with 'database is locked'. PostgreSQL: a plain
-    transaction. A dry run does all the work, every check included, and rolls it back at the end."""
+    """The one way to write: the write lock first (see WRITE_LOCK_KEY), then the work; a unique index
+    refusing a row becomes a CONFLICT problem. A dry run does all the work, every check included, and
+    rolls it back at the end."""
     engine = current_engine()
     if engine.current_transaction.get() is not None:
         if dry_run:
@@ -165,9 +176,14 @@ async def write_transaction(*, dry_run: bool = False) -> AsyncIterator[None]:
                     await tx.rollback()
         else:
             async with engine.transaction() as tx:
+                await engine.run_ddl(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
                 yield
                 if dry_run:
                     await tx.rollback()
+    except Exception as exc:
+        if is_unique_violation(exc):  # a concurrent twin got there first
+            raise DomainError("CONFLICT.unique") from exc
+        raise
     finally:
         _after_commit.reset(token)
     if not dry_run:
@@ -192,8 +208,12 @@ async def insert_one(row) -> int:
     return (await table.insert(row).returning(table.id))[0]["id"]
 
 
-def is_unique_violation(exc: BaseException) -> bool:
-    """A unique index refused a row (asyncpg and sqlite3 spell it differently)."""
+def is_unique_violation(exc: BaseException | None) -> bool:
+    """A unique index refused a row (asyncpg and sqlite3 spell it differently), here or as the cause."""
+    if exc is None:
+        return False
+    if isinstance(exc, DomainError):
+        return is_unique_violation(exc.__cause__)
     return isinstance(exc, asyncpg.exceptions.UniqueViolationError) or (
         isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc).upper()
     )

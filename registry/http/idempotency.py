@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from registry.db.engine import insert_one, is_unique_violation, write_transaction
+from registry.db.retry import retried
 from registry.http.tables import IdempotentResponse
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, FieldError
@@ -44,6 +45,7 @@ def check_key(key: str | None) -> str | None:
     return key
 
 
+@retried
 async def once(
     user_id: int, key: str | None, endpoint: str, payload: Any, work: Callable[[], Awaitable[Any]]
 ) -> Answer:

@@ -17,6 +17,7 @@ import polars as pl
 from registry.accounts.model import Principal, Role
 from registry.audit.service import SYSTEM, Actor, record
 from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import not_found
 from registry.kernel.events import DomainEvent
@@ -139,6 +140,7 @@ def check_stored(rows: list[dict], day: dt.date, rules: RulesAtDates) -> dict[st
     return answers(result, {str(r["id"]): r["provider"] for r in rows}, {str(r["id"]): r["target"] for r in rows})
 
 
+@retried
 async def register_panel(principal: Principal, registration: PanelRegistration) -> PanelOut:
     day = today_in_korea()
     rules, _ = await current_rules()

@@ -15,6 +15,7 @@ from registry.catalog.queries import published_catalogue
 from registry.certification.model import in_force
 from registry.certification.queries import CertificateState, certificate_on, states_by_provider
 from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found
 from registry.providers.model import RegistrationInput
@@ -61,6 +62,7 @@ async def register_provider(data: RegistrationInput, *, dry_run: bool = False) -
     return RegistrationOut(provider_id=provider_id, user_id=user_id, status="unverified", dry_run=False)
 
 
+@retried
 async def verify_provider(principal: Principal, provider_id: int) -> ProviderOut:
     async with write_transaction():
         row = await Provider.select(Provider.id, Provider.status).where(Provider.id == provider_id).first()
