@@ -292,15 +292,7 @@ async def create_application(
     `valid: true` means the draft could be submitted today."""
     _check_shape(content)
     async with write_transaction(dry_run=dry_run):
-        if (
-            content.certificate_number
-            and await certificate_row(content.certificate_number, provider_id=principal.provider_id) is None
-        ):
-            raise DomainError(
-                "INVALID_BODY.not_your_certificate",
-                certificate=content.certificate_number,
-                errors=[FieldError("certificate_number", "not your certificate", "body")],
-            )
+        await _own_certificate(content, principal.provider_id)
         now = utcnow()
         year = today_in_korea().year
         number = await allocate_number(Application, f"APP-{year}", lambda n: application_number(year, n))
@@ -338,6 +330,17 @@ async def create_application(
     return await application_view(principal, application_id)
 
 
+async def _own_certificate(content: ApplicationContent, provider_id: int | None) -> None:
+    """A change or renewal names one of the applicant's own certificates."""
+    number = content.certificate_number
+    if number and await certificate_row(number, provider_id=provider_id) is None:
+        raise DomainError(
+            "INVALID_BODY.not_your_certificate",
+            certificate=number,
+            errors=[FieldError("certificate_number", "not your certificate", "body")],
+        )
+
+
 @retried
 async def replace_application(
     principal: Principal, application_id: int, content: ApplicationContent, expected: Expected
@@ -350,6 +353,7 @@ async def replace_application(
         check_version(expected, row["version"], "application")
         if content.kind.value != row["kind"]:
             raise DomainError("INVALID_BODY.kind_fixed", errors=[FieldError("kind", f"stays {row['kind']}", "body")])
+        await _own_certificate(content, row["provider"])
         before = content_of(row, await ApplicationItem.select().where(ApplicationItem.application == application_id))
         await bump(row, {Application.note: content.note, Application.certificate_number: content.certificate_number})
         await ApplicationItem.delete().where(ApplicationItem.application == application_id)

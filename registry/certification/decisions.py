@@ -24,7 +24,7 @@ from registry.certification.model import (
 )
 from registry.certification.queries import certificate_row, certificate_state, live_certification
 from registry.certification.schemas import ApplicationOut
-from registry.certification.tables import Application, ApplicationItem, Certificate, CertificateItem
+from registry.certification.tables import Application, ApplicationItem, Certificate, CertificateItem, Evaluation
 from registry.db.engine import write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea
@@ -43,7 +43,10 @@ async def decide(
         state = transition(row, Action.decide)
         if row["evaluator_id"] is None:
             raise DomainError("EVALUATION_REQUIRED", extra={"state": row["state"]})
-        if row["evaluator_id"] == principal.user_id:
+        # Four eyes: whoever evaluated this application, at any time, may not decide it.
+        if await Evaluation.exists().where(
+            Evaluation.application == application_id, Evaluation.reviewer_id == principal.user_id
+        ):
             raise DomainError("DECIDER_IS_EVALUATOR")
         items = (
             await ApplicationItem.select()

@@ -73,13 +73,19 @@ def prepare_batch(
     """Normalise a batch into the engine's rows and panels; refuse bad values with the column named."""
     n = frame.height
     cols = frame.columns
-    provider = (
-        pl.col("provider_id").cast(pl.Int64, strict=False)
-        if "provider_id" in cols
-        else pl.lit(default_provider, dtype=pl.Int64)
-    )
-    if "provider_id" in cols and default_provider is not None:
-        provider = provider.fill_null(default_provider)
+    provider = pl.lit(default_provider, dtype=pl.Int64)
+    if "provider_id" in cols:
+        # An empty cell takes the default; anything else must be a provider id, or the row is refused
+        # (never read as "no provider" and answered for the caller's own organisation).
+        text = pl.col("provider_id").cast(pl.String).str.strip_chars()
+        parsed = text.cast(pl.Int64, strict=False)
+        provider = (
+            pl.when(text.is_null() | (text == ""))
+            .then(provider)
+            .when(parsed.is_between(1, 2**31 - 1))
+            .then(parsed)
+            .otherwise(pl.lit(0, dtype=pl.Int64))
+        )
     as_of = (
         pl.col("as_of").cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
         if "as_of" in cols
@@ -104,7 +110,7 @@ def prepare_batch(
     for column, bad in (
         ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),
         ("code", pl.col("code").is_null() | (pl.col("code") == "")),
-        ("provider_id", pl.col("provider_id").is_null()),
+        ("provider_id", pl.col("provider_id").is_null() | (pl.col("provider_id") < 1)),
         ("as_of", pl.col("as_of").is_null()),
         ("target", ~pl.col("target").is_in(["adult", "minor"])),
     ):

@@ -19,7 +19,7 @@ from registry.audit.service import SYSTEM, Actor, record
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
-from registry.kernel.errors import not_found
+from registry.kernel.errors import DomainError, not_found
 from registry.kernel.events import DomainEvent
 from registry.panels.engine import CheckResult, RulesAtDates, check
 from registry.panels.model import CheckOut, PanelItem, PanelOut, PanelRegistration, PanelRequest
@@ -140,6 +140,11 @@ def check_stored(rows: list[dict], day: dt.date, rules: RulesAtDates) -> dict[st
     return answers(result, {str(r["id"]): r["provider"] for r in rows}, {str(r["id"]): r["target"] for r in rows})
 
 
+# Registered panels per provider: far above any real catalogue of products (the largest providers sell a
+# few dozen), low enough that one provider's re-checks stay a bounded amount of work.
+MAX_PANELS_PER_PROVIDER = 1_000
+
+
 @retried
 async def register_panel(principal: Principal, registration: PanelRegistration) -> PanelOut:
     day = today_in_korea()
@@ -153,6 +158,9 @@ async def register_panel(principal: Principal, registration: PanelRegistration) 
     }
     latest = (await anyio.to_thread.run_sync(check_stored, [{**row, "id": 0}], day, rules))["0"]
     async with write_transaction():
+        # Counted under the write lock, so concurrent registrations cannot pass the limit together.
+        if await Panel.count().where(Panel.provider == principal.provider_id) >= MAX_PANELS_PER_PROVIDER:
+            raise DomainError("LIMIT_REACHED.panels", limit=MAX_PANELS_PER_PROVIDER)
         now = utcnow()
         panel_id = await insert_one(
             Panel(
@@ -178,24 +186,50 @@ async def read_panel(principal: Principal, panel_id: int) -> PanelOut:
 
 
 CHUNK = 500  # rows per statement: asyncpg caps bound parameters per statement at 32,767
+RECHECK_ITEMS = 20_000  # panel items per re-check step: the engine's work, and one short write, per step
 
 
-async def recheck_panels(provider_ids: Iterable[int] | None = None, *, actor: Actor = SYSTEM, reason: str) -> int:
-    """Re-check registered panels as of today (all, or those of some providers). Runs after the change
-    that calls for it has committed: the checks run off the event loop, then one short write transaction
-    stores the panels whose answer changed (one statement per chunk, not one per panel) with an audit
-    event for each changed verdict, and marks every panel checked. Returns how many were checked."""
-    query = Panel.select(
-        Panel.id, Panel.provider, Panel.target, Panel.claims, Panel.items, Panel.verdict, Panel.last_check
-    )
+async def recheck_panels(
+    provider_ids: Iterable[int] | None = None,
+    *,
+    panel_ids: Iterable[int] | None = None,
+    actor: Actor = SYSTEM,
+    reason: str,
+) -> int:
+    """Re-check registered panels as of today (all, those of some providers, or some panels). Runs after
+    the change that calls for it has committed, in steps of about RECHECK_ITEMS panel items: each step
+    checks off the event loop, then one short write transaction stores the panels whose answer changed
+    (one statement per chunk, not one per panel) with an audit event for each changed verdict, and marks
+    the step's panels checked — so the process keeps answering meanwhile. Returns how many were checked."""
+    query = Panel.select(Panel.id, Panel.items)
     if provider_ids is not None:
         query = query.where(Panel.provider.is_in(list(provider_ids) or [-1]))
+    if panel_ids is not None:
+        query = query.where(Panel.id.is_in(list(panel_ids) or [-1]))
     async with read_transaction():
-        rows = await query
-    if not rows:
-        return 0
+        sizes = await query.order_by(Panel.id)
+    steps, step, weight = [], [], 0
+    for row in sizes:
+        step.append(row["id"])
+        weight += row["items"].count('"code"')
+        if weight >= RECHECK_ITEMS:
+            steps.append(step)
+            step, weight = [], 0
+    if step:
+        steps.append(step)
     rules, _ = await current_rules()
-    checked = await anyio.to_thread.run_sync(check_stored, rows, today_in_korea(), rules)
+    day = today_in_korea()
+    for ids in steps:
+        await _recheck_step(ids, rules, day, actor, reason)
+    return len(sizes)
+
+
+async def _recheck_step(ids: list[int], rules: RulesAtDates, day: dt.date, actor: Actor, reason: str) -> None:
+    async with read_transaction():
+        rows = await Panel.select(
+            Panel.id, Panel.provider, Panel.target, Panel.claims, Panel.items, Panel.verdict, Panel.last_check
+        ).where(Panel.id.is_in(ids))
+    checked = await anyio.to_thread.run_sync(check_stored, rows, day, rules)
     changed = []
     for row in rows:
         text = json.dumps(checked[str(row["id"])], ensure_ascii=False)
@@ -212,7 +246,6 @@ async def recheck_panels(provider_ids: Iterable[int] | None = None, *, actor: Ac
                 "UPDATE panel SET verdict = v.verdict, last_check = v.last_check FROM v WHERE panel.id = v.id",
                 *args,
             )
-        ids = [r["id"] for r in rows]
         for start in range(0, len(ids), CHUNK):
             await Panel.update({Panel.checked_at: now}).where(Panel.id.is_in(ids[start : start + CHUNK]))
         for row, latest, _ in changed:
@@ -225,12 +258,11 @@ async def recheck_panels(provider_ids: Iterable[int] | None = None, *, actor: Ac
                     before={"verdict": row["verdict"]},
                     after={"verdict": latest["verdict"], "reason": reason},
                 )
-    return len(rows)
 
 
 async def recheck_on_request(principal: Principal, panel_id: int) -> PanelOut:
-    panel = await read_panel(principal, panel_id)  # visibility
-    await recheck_panels([panel.provider_id], actor=principal.actor, reason="re-check requested")
+    await read_panel(principal, panel_id)  # visibility
+    await recheck_panels(panel_ids=[panel_id], actor=principal.actor, reason="re-check requested")
     return await read_panel(principal, panel_id)
 
 

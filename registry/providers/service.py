@@ -68,11 +68,14 @@ async def verify_provider(principal: Principal, provider_id: int) -> ProviderOut
         row = await Provider.select(Provider.id, Provider.status).where(Provider.id == provider_id).first()
         if row is None:
             raise not_found("provider", provider_id)
-        if row["status"] == "verified":
-            raise DomainError("CONFLICT.already_verified")
-        await Provider.update({Provider.status: "verified", Provider.verified_at: utcnow()}).where(
-            Provider.id == provider_id
+        # One statement decides: of concurrent verifications exactly one changes the row.
+        changed = (
+            await Provider.update({Provider.status: "verified", Provider.verified_at: utcnow()})
+            .where(Provider.id == provider_id, Provider.status != "verified")
+            .returning(Provider.id)
         )
+        if not changed:
+            raise DomainError("CONFLICT.already_verified")
         await record(
             principal.actor,
             "provider.verified",
