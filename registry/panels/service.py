@@ -186,7 +186,7 @@ async def read_panel(principal: Principal, panel_id: int) -> PanelOut:
 
 
 CHUNK = 500  # rows per statement: asyncpg caps bound parameters per statement at 32,767
-RECHECK_ITEMS = 20_000  # panel items per re-check step: the engine's work, and one short write, per step
+RECHECK_ITEMS = 5_000  # panel items per re-check step: the engine's work, and one short write, per step
 
 
 async def recheck_panels(
