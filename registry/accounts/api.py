@@ -14,6 +14,7 @@ from registry.accounts import urls
 from registry.accounts.model import TokenRequest
 from registry.accounts.service import issue_token, revoke_token
 from registry.http.auth import signed_in, signed_in_principal
+from registry.http.client import client_address
 
 DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
 
@@ -43,10 +44,14 @@ class AccountsController(Controller):
         status_code=200,
         summary="E-mail and password for a bearer token",
     )
-    async def token(self, data: JSONBody[TokenRequest], state: State) -> TokenOut:
+    async def token(self, request: Request, data: JSONBody[TokenRequest], state: State) -> TokenOut:
         settings = state.settings
         issued = await issue_token(
-            data.email, data.password, secret_key=settings.secret_key, ttl_minutes=settings.token_ttl_minutes
+            data.email,
+            data.password,
+            secret_key=settings.secret_key,
+            ttl_minutes=settings.token_ttl_minutes,
+            client=client_address(request, settings.trusted_proxies),
         )
         p = issued.principal
         return TokenOut(issued.token, "bearer", issued.expires_at, p.role.value, p.provider_id)

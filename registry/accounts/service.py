@@ -16,9 +16,10 @@ from registry.accounts.model import (
     password_problem,
     token_digest,
 )
-from registry.accounts.tables import AccessToken, SignInFailure, User
+from registry.accounts.tables import AccessToken, User
+from registry.accounts.throttle import ACCOUNT, CLIENT, claim, forget_stale, settle_success
 from registry.audit.service import SYSTEM, record
-from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.engine import insert_one, write_transaction
 from registry.kernel.clock import aware, utcnow
 from registry.kernel.errors import DomainError
 
@@ -30,7 +31,7 @@ async def create_user(
     email = normalise_email(email)
     if not EMAIL.match(email):
         raise ValueError(f"not an e-mail address: {email}")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, display_name)
     if problem:
         raise ValueError(f"password {problem}")
     if (role is Role.provider) != (provider_id is not None):
@@ -67,40 +68,40 @@ class IssuedToken:
     principal: Principal
 
 
-# After this many failed sign-ins for one e-mail within the window, further attempts wait (argon2 is
-# deliberately slow; a lockout keeps guessing slower still). Counted in the database: every worker agrees.
-MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
-
-
-async def issue_token(email: str, password: str, *, secret_key: str, ttl_minutes: int) -> IssuedToken:
+async def issue_token(
+    email: str, password: str, *, secret_key: str, ttl_minutes: int, client: str | None = None
+) -> IssuedToken:
+    """A bearer token for the right e-mail and password. Before the (deliberately slow) password check the
+    attempt is claimed against the account's and the client address's throttles (`throttle.py`); a
+    blocked one is refused with 429 and Retry-After, and counts for nothing."""
     email = normalise_email(email)
-    since = utcnow() - LOCKOUT
-    async with read_transaction():
-        failures = await SignInFailure.select(SignInFailure.at).where(
-            SignInFailure.email == email, SignInFailure.at > since
+    async with write_transaction():
+        claims = [await claim(CLIENT, client)] if client else []
+        claims.append(await claim(ACCOUNT, email))
+        await forget_stale()
+        refused = [c for c in claims if not c.admitted]
+        if refused:  # raised inside: the transaction rolls back what the other throttle counted
+            wait = max(1, *(c.wait_seconds for c in refused))
+            headers = {"Retry-After": str(wait)}
+            if any(c.kind == ACCOUNT for c in refused):
+                raise DomainError("TOO_MANY_ATTEMPTS", wait=wait, headers=headers)
+            raise DomainError("TOO_MANY_ATTEMPTS.client", wait=wait, headers=headers)
+    row = (
+        await User.select(
+            User.id, User.email, User.display_name, User.password_hash, User.role, User.provider, User.active
         )
-        row = (
-            await User.select(
-                User.id, User.email, User.display_name, User.password_hash, User.role, User.provider, User.active
-            )
-            .where(User.email == email)
-            .first()
-        )
-    if len(failures) >= MAX_FAILURES:
-        oldest = min(aware(f["at"]) for f in failures)
-        wait = max(1, int((oldest + LOCKOUT - utcnow()).total_seconds()) + 1)
-        raise DomainError("TOO_MANY_ATTEMPTS", wait=wait, headers={"Retry-After": str(wait)})
-    # The hash is checked even for an unknown e-mail, so timing does not tell which accounts exist.
+        .where(User.email == email)
+        .first()
+    )
+    # The hash is checked even for an unknown e-mail, so timing does not tell which accounts exist; a
+    # disabled account gets the answer a wrong password gets. The failure is already counted.
     if not password_matches(row["password_hash"] if row else None, password) or row is None or not row["active"]:
-        async with write_transaction():
-            await SignInFailure.delete().where(SignInFailure.at < since)
-            await SignInFailure.insert(SignInFailure(email=email, at=utcnow()))
         raise DomainError("INVALID_CREDENTIALS")
     token = new_token()
     now = utcnow()
     expires_at = now + dt.timedelta(minutes=ttl_minutes)
     async with write_transaction():
+        await settle_success(email, client)
         await AccessToken.insert(
             AccessToken(
                 token_digest=token_digest(token, secret_key), user=row["id"], created_at=now, expires_at=expires_at
