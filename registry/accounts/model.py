@@ -162,6 +162,13 @@ class FirstUserInput(BaseModel):
         return value
 
 
+class AccountStateInput(BaseModel):
+    """Why a regulator disables (or enables again) an account: kept in the audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]

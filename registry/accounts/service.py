@@ -16,12 +16,13 @@ from registry.accounts.model import (
     password_problem,
     token_digest,
 )
+from registry.accounts.schemas import AccountStateOut
 from registry.accounts.tables import AccessToken, User
 from registry.accounts.throttle import ACCOUNT, CLIENT, claim, forget_stale, settle_success
-from registry.audit.service import SYSTEM, record
+from registry.audit.service import SYSTEM, Actor, record
 from registry.db.engine import insert_one, write_transaction
 from registry.kernel.clock import aware, utcnow
-from registry.kernel.errors import DomainError
+from registry.kernel.errors import DomainError, not_found
 
 
 async def create_user(
@@ -149,3 +150,41 @@ async def revoke_token(token: str, secret_key: str) -> bool:
 
 async def demo_accounts_present() -> bool:
     return bool(await User.exists().where(User.is_demo == True))  # noqa: E712 - Piccolo needs the comparison
+
+
+async def set_account_active(
+    actor: Actor, user_id: int, *, active: bool, reason: str, acting_user_id: int | None = None
+) -> AccountStateOut:
+    """Disable an account (it cannot sign in, and every token it holds stops working at once) or enable
+    it again. Audited as `user.disabled` / `user.enabled` with the reason. A regulator cannot disable
+    themselves (`acting_user_id`), so the registry is never left by accident with no one to undo it."""
+    if not active and acting_user_id == user_id:
+        raise DomainError("CONFLICT.disable_self")
+    now = utcnow()
+    async with write_transaction():
+        row = await User.select(User.id, User.email, User.active).where(User.id == user_id).first()
+        if row is None:
+            raise not_found("user", user_id)
+        revoked = []
+        if not active:  # every token, also when the account was already disabled: nothing may survive
+            revoked = (
+                await AccessToken.update({AccessToken.revoked_at: now})
+                .where(AccessToken.user == user_id, AccessToken.revoked_at.is_null())
+                .returning(AccessToken.id)
+            )
+        if row["active"] != active:
+            await User.update({User.active: active}).where(User.id == user_id)
+            await record(
+                actor,
+                "user.enabled" if active else "user.disabled",
+                "user",
+                user_id,
+                before={"active": row["active"]},
+                after={"active": active, "reason": reason, "tokens_revoked": len(revoked)},
+            )
+    return AccountStateOut(user_id=user_id, email=row["email"], active=active, tokens_revoked=len(revoked))
+
+
+async def user_id_for_email(email: str) -> int | None:
+    row = await User.select(User.id).where(User.email == normalise_email(email)).first()
+    return row["id"] if row else None
