@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
 from registry import __version__, wiring
-from registry.accounts.api import AccountsController
+from registry.accounts.api import AccountsController, UsersController
 from registry.accounts.service import demo_accounts_present, principal_for_token
 from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             CatalogueController,
             AccountsController,
+            UsersController,
             ApplicationsController,
             CertificatesController,
             ProvidersController,

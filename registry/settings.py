@@ -31,6 +31,9 @@ class Settings:
     # Whether this process hands domain events to their listeners (the default). Off for a web process
     # whose events a separate `dtc-registry events relay` process handles.
     dispatch_events: bool = True
+    # Addresses of reverse proxies whose X-Forwarded-For names the client (sign-in throttling counts per
+    # client address). Empty: the peer address is the client, and X-Forwarded-For is ignored.
+    trusted_proxies: frozenset[str] = frozenset()
 
     @property
     def is_sqlite(self) -> bool:
@@ -74,6 +77,9 @@ class Settings:
             secret_key=env.get("REGISTRY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             token_ttl_minutes=number("REGISTRY_TOKEN_TTL_MINUTES", 480),
             dispatch_events=env.get("REGISTRY_DISPATCH_EVENTS", "1") not in ("0", "false", "no"),
+            trusted_proxies=frozenset(
+                a.strip() for a in env.get("REGISTRY_TRUSTED_PROXIES", "").split(",") if a.strip()
+            ),
         )
 
     def production_problems(self) -> list[str]:

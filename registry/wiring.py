@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from piccolo.engine.base import Engine
 
-from registry.accounts.tables import AccessToken, SignInFailure, User
+from registry.accounts.tables import AccessToken, SignInThrottle, User
 from registry.audit.tables import AuditEvent, AuditHead
 from registry.catalog.service import take_approved_proposals
 from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
@@ -36,7 +36,7 @@ TABLES = [
     Provider,
     User,
     AccessToken,
-    SignInFailure,
+    SignInThrottle,
     Application,
     ApplicationItem,
     Evaluation,

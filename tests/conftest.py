@@ -109,10 +109,11 @@ async def running(app: Litestar) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def http_client(db: Database, **settings) -> AsyncIterator[httpx.AsyncClient]:
+async def http_client(db: Database, *, address: str = "127.0.0.1", **settings) -> AsyncIterator[httpx.AsyncClient]:
+    """`address`: the client's network address as the app sees it (sign-in throttles count per address)."""
     app = create_app(Settings(database_url=db.url, **settings))
     async with running(app):
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app, client=(address, 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
             yield http
 

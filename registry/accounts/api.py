@@ -8,12 +8,14 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.accounts import urls
-from registry.accounts.model import TokenRequest
-from registry.accounts.service import issue_token, revoke_token
-from registry.http.auth import signed_in, signed_in_principal
+from registry.accounts.model import AccountStateInput, TokenRequest
+from registry.accounts.schemas import AccountStateOut
+from registry.accounts.service import issue_token, revoke_token, set_account_active
+from registry.http.auth import regulator_only, signed_in, signed_in_principal
+from registry.http.client import client_address
 
 DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
 
@@ -43,10 +45,14 @@ class AccountsController(Controller):
         status_code=200,
         summary="E-mail and password for a bearer token",
     )
-    async def token(self, data: JSONBody[TokenRequest], state: State) -> TokenOut:
+    async def token(self, request: Request, data: JSONBody[TokenRequest], state: State) -> TokenOut:
         settings = state.settings
         issued = await issue_token(
-            data.email, data.password, secret_key=settings.secret_key, ttl_minutes=settings.token_ttl_minutes
+            data.email,
+            data.password,
+            secret_key=settings.secret_key,
+            ttl_minutes=settings.token_ttl_minutes,
+            client=client_address(request, settings.trusted_proxies),
         )
         p = issued.principal
         return TokenOut(issued.token, "bearer", issued.expires_at, p.role.value, p.provider_id)
@@ -66,3 +72,35 @@ class AccountsController(Controller):
     async def me(self, request: Request) -> MeOut:
         p = signed_in_principal(request)
         return MeOut(p.user_id, p.email, p.display_name, p.role.value, p.provider_id)
+
+
+class UsersController(Controller):
+    tags = ("accounts",)
+
+    @post(
+        urls.DISABLE,
+        operation_id="disableUser",
+        status_code=200,
+        guards=[regulator_only],
+        summary="Disable an account: no sign-in, and every token it holds revoked at once",
+    )
+    async def disable(
+        self, request: Request, user_id: FromPath[int], data: JSONBody[AccountStateInput]
+    ) -> AccountStateOut:
+        principal = signed_in_principal(request)
+        return await set_account_active(
+            principal.actor, user_id, active=False, reason=data.reason, acting_user_id=principal.user_id
+        )
+
+    @post(
+        urls.ENABLE,
+        operation_id="enableUser",
+        status_code=200,
+        guards=[regulator_only],
+        summary="Enable a disabled account again (its old tokens stay revoked)",
+    )
+    async def enable(
+        self, request: Request, user_id: FromPath[int], data: JSONBody[AccountStateInput]
+    ) -> AccountStateOut:
+        principal = signed_in_principal(request)
+        return await set_account_active(principal.actor, user_id, active=True, reason=data.reason)

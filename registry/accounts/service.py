@@ -16,11 +16,13 @@ from registry.accounts.model import (
     password_problem,
     token_digest,
 )
-from registry.accounts.tables import AccessToken, SignInFailure, User
-from registry.audit.service import SYSTEM, record
-from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.accounts.schemas import AccountStateOut
+from registry.accounts.tables import AccessToken, User
+from registry.accounts.throttle import ACCOUNT, CLIENT, claim, forget_stale, settle_success
+from registry.audit.service import SYSTEM, Actor, record
+from registry.db.engine import insert_one, write_transaction
 from registry.kernel.clock import aware, utcnow
-from registry.kernel.errors import DomainError
+from registry.kernel.errors import DomainError, not_found
 
 
 async def create_user(
@@ -30,7 +32,7 @@ async def create_user(
     email = normalise_email(email)
     if not EMAIL.match(email):
         raise ValueError(f"not an e-mail address: {email}")
-    problem = password_problem(password, email)
+    problem = password_problem(password, email, display_name)
     if problem:
         raise ValueError(f"password {problem}")
     if (role is Role.provider) != (provider_id is not None):
@@ -67,40 +69,40 @@ class IssuedToken:
     principal: Principal
 
 
-# After this many failed sign-ins for one e-mail within the window, further attempts wait (argon2 is
-# deliberately slow; a lockout keeps guessing slower still). Counted in the database: every worker agrees.
-MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
-
-
-async def issue_token(email: str, password: str, *, secret_key: str, ttl_minutes: int) -> IssuedToken:
+async def issue_token(
+    email: str, password: str, *, secret_key: str, ttl_minutes: int, client: str | None = None
+) -> IssuedToken:
+    """A bearer token for the right e-mail and password. Before the (deliberately slow) password check the
+    attempt is claimed against the account's and the client address's throttles (`throttle.py`); a
+    blocked one is refused with 429 and Retry-After, and counts for nothing."""
     email = normalise_email(email)
-    since = utcnow() - LOCKOUT
-    async with read_transaction():
-        failures = await SignInFailure.select(SignInFailure.at).where(
-            SignInFailure.email == email, SignInFailure.at > since
+    async with write_transaction():
+        claims = [await claim(CLIENT, client)] if client else []
+        claims.append(await claim(ACCOUNT, email))
+        await forget_stale()
+        refused = [c for c in claims if not c.admitted]
+        if refused:  # raised inside: the transaction rolls back what the other throttle counted
+            wait = max(1, *(c.wait_seconds for c in refused))
+            headers = {"Retry-After": str(wait)}
+            if any(c.kind == ACCOUNT for c in refused):
+                raise DomainError("TOO_MANY_ATTEMPTS", wait=wait, headers=headers)
+            raise DomainError("TOO_MANY_ATTEMPTS.client", wait=wait, headers=headers)
+    row = (
+        await User.select(
+            User.id, User.email, User.display_name, User.password_hash, User.role, User.provider, User.active
         )
-        row = (
-            await User.select(
-                User.id, User.email, User.display_name, User.password_hash, User.role, User.provider, User.active
-            )
-            .where(User.email == email)
-            .first()
-        )
-    if len(failures) >= MAX_FAILURES:
-        oldest = min(aware(f["at"]) for f in failures)
-        wait = max(1, int((oldest + LOCKOUT - utcnow()).total_seconds()) + 1)
-        raise DomainError("TOO_MANY_ATTEMPTS", wait=wait, headers={"Retry-After": str(wait)})
-    # The hash is checked even for an unknown e-mail, so timing does not tell which accounts exist.
+        .where(User.email == email)
+        .first()
+    )
+    # The hash is checked even for an unknown e-mail, so timing does not tell which accounts exist; a
+    # disabled account gets the answer a wrong password gets. The failure is already counted.
     if not password_matches(row["password_hash"] if row else None, password) or row is None or not row["active"]:
-        async with write_transaction():
-            await SignInFailure.delete().where(SignInFailure.at < since)
-            await SignInFailure.insert(SignInFailure(email=email, at=utcnow()))
         raise DomainError("INVALID_CREDENTIALS")
     token = new_token()
     now = utcnow()
     expires_at = now + dt.timedelta(minutes=ttl_minutes)
     async with write_transaction():
+        await settle_success(email, client)
         await AccessToken.insert(
             AccessToken(
                 token_digest=token_digest(token, secret_key), user=row["id"], created_at=now, expires_at=expires_at
@@ -148,3 +150,41 @@ async def revoke_token(token: str, secret_key: str) -> bool:
 
 async def demo_accounts_present() -> bool:
     return bool(await User.exists().where(User.is_demo == True))  # noqa: E712 - Piccolo needs the comparison
+
+
+async def set_account_active(
+    actor: Actor, user_id: int, *, active: bool, reason: str, acting_user_id: int | None = None
+) -> AccountStateOut:
+    """Disable an account (it cannot sign in, and every token it holds stops working at once) or enable
+    it again. Audited as `user.disabled` / `user.enabled` with the reason. A regulator cannot disable
+    themselves (`acting_user_id`), so the registry is never left by accident with no one to undo it."""
+    if not active and acting_user_id == user_id:
+        raise DomainError("CONFLICT.disable_self")
+    now = utcnow()
+    async with write_transaction():
+        row = await User.select(User.id, User.email, User.active).where(User.id == user_id).first()
+        if row is None:
+            raise not_found("user", user_id)
+        revoked = []
+        if not active:  # every token, also when the account was already disabled: nothing may survive
+            revoked = (
+                await AccessToken.update({AccessToken.revoked_at: now})
+                .where(AccessToken.user == user_id, AccessToken.revoked_at.is_null())
+                .returning(AccessToken.id)
+            )
+        if row["active"] != active:
+            await User.update({User.active: active}).where(User.id == user_id)
+            await record(
+                actor,
+                "user.enabled" if active else "user.disabled",
+                "user",
+                user_id,
+                before={"active": row["active"]},
+                after={"active": active, "reason": reason, "tokens_revoked": len(revoked)},
+            )
+    return AccountStateOut(user_id=user_id, email=row["email"], active=active, tokens_revoked=len(revoked))
+
+
+async def user_id_for_email(email: str) -> int | None:
+    row = await User.select(User.id).where(User.email == normalise_email(email)).first()
+    return row["id"] if row else None

@@ -1,6 +1,6 @@
 """Storage of accounts: users and their bearer tokens (only a keyed digest of each token is kept)."""
 
-from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from registry.certification.tables import Provider
@@ -25,8 +25,16 @@ class AccessToken(Table, tablename="access_token"):
     revoked_at = Timestamptz(null=True, default=None)
 
 
-class SignInFailure(Table, tablename="sign_in_failure"):
-    """A failed sign-in, kept for the lockout window: shared by every worker through the database."""
+class SignInThrottle(Table, tablename="sign_in_throttle"):
+    """Failed sign-ins counted per account (`kind` 'account', `key` the normalised e-mail) and per client
+    address (`kind` 'client'), one row each, unique on (kind, key) (an index of the hand-written
+    migration). Claimed with one INSERT ... ON CONFLICT DO UPDATE per attempt before the password is
+    checked, so every worker agrees. Instants are milliseconds since the epoch: plain integer arithmetic
+    inside that one statement, the same on SQLite and PostgreSQL."""
 
-    email = Varchar(length=254, null=False, index=True)
-    at = Timestamptz(null=False)
+    kind = Varchar(length=16, null=False)  # account | client
+    key = Varchar(length=254, null=False)
+    failures = Integer(null=False, default=0)  # claimed attempts not yet known to have succeeded
+    blocked_until = BigInt(null=False, default=0)  # no attempt is checked before this instant
+    last_at = BigInt(null=False, default=0)  # the last attempt checked
+    attempt = Varchar(length=32, null=False, default="")  # the last admitted attempt's own mark

@@ -38,3 +38,28 @@ def create_user(email: str, name: str, role: str) -> None:
 
     user_id = run_with_database(settings, work)
     click.echo(f"users: created {role} {email} (id {user_id})")
+
+
+@users.command(
+    "disable",
+    epilog="Example: dtc-registry users disable --email kim@mfds.example --reason 'left the ministry on 2026-11-30'",
+)
+@click.option("--email", required=True, help="The account's e-mail address.")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+def disable_user(email: str, reason: str) -> None:
+    """Disable an account: it can no longer sign in, and every token it holds stops working at once."""
+    settings = load_settings()
+    if not reason.strip():
+        fail("users: refused: --reason must say why")
+
+    async def work():
+        from registry.accounts.service import set_account_active, user_id_for_email
+        from registry.audit.service import SYSTEM
+
+        user_id = await user_id_for_email(email)
+        if user_id is None:
+            fail(f"users: refused: no user has the e-mail {email}")
+        return await set_account_active(SYSTEM, user_id, active=False, reason=reason.strip())
+
+    state = run_with_database(settings, work)
+    click.echo(f"users: disabled {state.email} (id {state.user_id}); {state.tokens_revoked} token(s) revoked")

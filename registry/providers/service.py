@@ -14,7 +14,7 @@ from registry.catalog.model import Catalogue
 from registry.catalog.queries import published_catalogue
 from registry.certification.model import in_force
 from registry.certification.queries import CertificateState, certificate_on, states_by_provider
-from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.engine import insert_one, is_unique_violation, read_transaction, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found
@@ -22,20 +22,44 @@ from registry.providers.model import RegistrationInput
 from registry.providers.schemas import ProviderOut, RegistrationOut
 from registry.providers.tables import Provider
 
+# A refused registration answers the same whatever made it clash (the business number, the e-mail, or both;
+# the e-mail a provider's user's or a staff member's): one 409 naming both fields, so the answer does not
+# single out which one, nor tell a staff address from any other taken one. Someone who holds a fresh, valid
+# business number can still learn that an e-mail is taken (every registry that refuses duplicate sign-in
+# names can be asked that); it no longer tells them whose.
+_NOT_AVAILABLE = (
+    FieldError("organisation.business_number", "already registered, or not available", "body"),
+    FieldError("user.email", "already registered, or not available", "body"),
+)
+
+
+def _not_available() -> DomainError:
+    return DomainError("CONFLICT.registered", errors=_NOT_AVAILABLE)
+
 
 async def register_provider(data: RegistrationInput, *, dry_run: bool = False) -> RegistrationOut:
     """A new organisation and its first user. The organisation starts unverified: it can prepare
-    applications but not submit them until a regulator verifies it."""
+    applications but not submit them until a regulator verifies it. A clash is refused with one generic
+    409 (see `_NOT_AVAILABLE`), also when two identical registrations race past the checks and the
+    database's unique indexes refuse the second."""
+    password_hash = hash_password(data.user.password)  # slow on purpose; outside the write lock
+    try:
+        provider_id, user_id = await _register(data, password_hash, dry_run=dry_run)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise _not_available() from None
+        raise
+    if dry_run:
+        return RegistrationOut(provider_id=None, user_id=None, status="unverified", dry_run=True)
+    return RegistrationOut(provider_id=provider_id, user_id=user_id, status="unverified", dry_run=False)
+
+
+async def _register(data: RegistrationInput, password_hash: str, *, dry_run: bool) -> tuple[int, int]:
     org, user = data.organisation, data.user
-    password_hash = hash_password(user.password)  # slow on purpose; outside the write lock
     async with write_transaction(dry_run=dry_run):
-        errors = []
-        if await Provider.exists().where(Provider.business_number == org.business_number):
-            errors.append(FieldError("organisation.business_number", "already registered", "body"))
-        if await User.exists().where(User.email == user.email):
-            errors.append(FieldError("user.email", "already registered", "body"))
-        if errors:
-            raise DomainError("CONFLICT.registered", errors=errors)
+        taken = await Provider.exists().where(Provider.business_number == org.business_number)
+        if taken or await User.exists().where(User.email == user.email):
+            raise _not_available()
         now = utcnow()
         provider_id = await insert_one(Provider(**org.model_dump(), status="unverified", created_at=now))
         user_id = await insert_one(
@@ -57,9 +81,7 @@ async def register_provider(data: RegistrationInput, *, dry_run: bool = False) -
             user_id,
             after={"email": user.email, "role": "provider", "provider_id": provider_id},
         )
-    if dry_run:
-        return RegistrationOut(provider_id=None, user_id=None, status="unverified", dry_run=True)
-    return RegistrationOut(provider_id=provider_id, user_id=user_id, status="unverified", dry_run=False)
+    return provider_id, user_id
 
 
 @retried

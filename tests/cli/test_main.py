@@ -35,7 +35,7 @@ def test_every_command_is_there():
         "serve",
         "db", "db create", "db upgrade",
         "seed",
-        "users", "users create",
+        "users", "users create", "users disable",
         "certificates", "certificates import",
         "panels", "panels check",
         "audit", "audit verify",

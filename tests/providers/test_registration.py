@@ -1,4 +1,7 @@
-"""Provider registration over HTTP: every field validated, a dry run stores nothing, duplicates refused."""
+"""Provider registration over HTTP: every field validated, a dry run stores nothing, duplicates refused
+with one answer whatever clashed, and never twice under a race."""
+
+import asyncio
 
 from registry.accounts.tables import User
 from registry.providers import urls
@@ -36,3 +39,47 @@ async def test_registration_validates_every_field_and_dry_run_stores_nothing(cli
         "organisation.business_number",
         "user.email",
     }
+
+
+def _registration(number: str, email: str) -> dict:
+    return {
+        "organisation": {
+            "name_ko": "다라",
+            "name_en": "Dara",
+            "business_number": number,
+            "contact_email": "o@dara.example",
+        },
+        "user": {"email": email, "display_name": "D", "password": PASSWORD},
+    }
+
+
+def _comparable(response) -> tuple:
+    body = response.json()
+    return response.status_code, body["code"], body["detail"], body["errors"]
+
+
+async def test_a_refused_registration_does_not_tell_a_staff_address_from_other_clashes(client):
+    from registry.accounts.model import Role
+    from registry.accounts.service import create_user
+
+    staff = f"{unique('staff')}@mohw.example"
+    await create_user(staff, "Staff Member", Role.regulator, PASSWORD)
+    taken_number = business_number()
+    assert (
+        await client.post(urls.REGISTER, json=_registration(taken_number, f"{unique('p')}@x.example"))
+    ).status_code == 201
+    staff_clash = await client.post(urls.REGISTER, json=_registration(business_number(), staff))
+    number_clash = await client.post(urls.REGISTER, json=_registration(taken_number, f"{unique('q')}@x.example"))
+    both = await client.post(urls.REGISTER, json=_registration(taken_number, staff))
+    assert staff_clash.status_code == 409 and staff_clash.json()["code"] == "CONFLICT"
+    assert _comparable(staff_clash) == _comparable(number_clash) == _comparable(both)
+    assert await User.count().where(User.email == staff) == 1
+
+
+async def test_twenty_identical_registrations_at_once_give_one_201(client):
+    body = _registration(business_number(), f"{unique('race')}@x.example")
+    answers = await asyncio.gather(*(client.post(urls.REGISTER, json=body) for _ in range(20)))
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [201] + [409] * 19, statuses
+    assert all(r.json()["code"] == "CONFLICT" for r in answers if r.status_code == 409)
+    assert await Provider.count().where(Provider.business_number == body["organisation"]["business_number"]) == 1
