@@ -176,6 +176,14 @@ async def test_malformed_and_deep_json_is_a_400_problem(client):
                         assert problem["errors"][0]["in"] == "body"
                         assert ("too deeply" in problem["detail"]) == (variant == "too_deep"), problem
                 assert 400 in statuses or path.endswith(("/submit", "/withdraw")), (method, path, statuses)
+    # nested just within what the decoder follows: read, then refused by the model, never a 500
+    within = b'{"items":' + b"[" * 900 + b"]" * 900 + b"}"
+    for method, path in routes:
+        for headers in (lab.headers, staff.regulator):
+            r = await client.request(
+                method, path, content=within, headers={**headers, "Content-Type": "application/json"}
+            )
+            assert r.status_code < 500, (method, path, r.text)
     r = await client.post(
         panels_urls.CHECK,
         content=b"[" * 1000 + b"]" * 1000,
