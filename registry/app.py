@@ -10,7 +10,6 @@ import msgspec
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
@@ -23,8 +22,10 @@ from registry.catalog.api import CatalogueController
 from registry.certification.api import ApplicationsController, CertificatesController
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.auth import TokenAuthentication
-from registry.http.params import refuse_unknown_query_parameters
+from registry.http.params import check_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
+from registry.http.requests import RegistryRequest
+from registry.http.security import JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
 from registry.panels.api import ImpactController, PanelsController
 from registry.providers.api import ProvidersController
 from registry.settings import Settings
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await engine.run_ddl("SELECT 1")
         return Health(status="ok", version=__version__, database=engine.engine_type)
 
-    docs = SwaggerRenderPlugin(
+    docs = DocsPage(
         js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
         css_url=f"{DOCS_ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
@@ -100,8 +101,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        before_request=refuse_unknown_query_parameters,
-        middleware=[TokenAuthentication(secret_key=settings.secret_key, resolve=principal_for_token)],
+        before_request=check_parameters,
+        before_send=[SecurityHeaders()],
+        middleware=[HeaderLimits(), TokenAuthentication(secret_key=settings.secret_key, resolve=principal_for_token)],
+        request_class=RegistryRequest,
+        request_max_body_size=JSON_BODY_MAX,  # the batch upload sets its own, larger limit
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="DTC genetic-testing registry",

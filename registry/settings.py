@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +12,37 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///./var/registry.sqlite3"
 # Good enough on a developer's machine, refused in production (see `production_problems`).
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+
+
+MIN_SECRET_BITS = 128
+
+
+_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation + " ")
+# Alphabets secrets are usually drawn from, smallest first: a secret inside one gets that many symbols.
+_ALPHABETS = (
+    string.digits,
+    string.hexdigits.lower(),
+    string.hexdigits.upper(),
+    string.ascii_uppercase + "234567=",  # base32
+    string.ascii_letters + string.digits + "-_=",  # base64url
+    string.ascii_letters + string.digits + "+/=",  # base64
+)
+
+
+def secret_bits(secret: str) -> float:
+    """A cautious estimate of a secret's entropy in bits: its length times log2 of its alphabet, the
+    smallest common alphabet (hex, base32, base64 ...) or else the character classes it uses (lower,
+    upper, digits, punctuation, other). A secret that repeats a shorter unit counts as that unit; one
+    with fewer than 8 distinct characters counts only those."""
+    n = len(secret)
+    unit = next((secret[:k] for k in range(1, n // 2 + 1) if n % k == 0 and secret[:k] * (n // k) == secret), secret)
+    chars = set(unit)
+    sizes = [len(a) for a in _ALPHABETS if chars <= set(a)]
+    pool = sum(len(c) for c in _CLASSES if chars & set(c)) + (100 if chars - set("".join(_CLASSES)) else 0)
+    alphabet = min([*sizes, pool])
+    if len(chars) < 8:
+        alphabet = min(alphabet, len(chars))
+    return len(unit) * math.log2(alphabet) if alphabet > 1 else 0.0
 
 
 class SettingsError(ValueError):
@@ -89,4 +122,10 @@ class Settings:
             problems.append("REGISTRY_SECRET_KEY is not set (the development default is refused)")
         elif len(self.secret_key) < 32:
             problems.append("REGISTRY_SECRET_KEY must be at least 32 characters")
+        elif secret_bits(self.secret_key) < MIN_SECRET_BITS:
+            problems.append(
+                f"REGISTRY_SECRET_KEY is too predictable (about {secret_bits(self.secret_key):.0f} bits, "
+                f"at least {MIN_SECRET_BITS} needed): few distinct characters or a repeated pattern; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         return problems

@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.datastructures.headers import CacheControlHeader
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.accounts import urls
@@ -44,6 +45,7 @@ class AccountsController(Controller):
         operation_id="issueToken",
         status_code=200,
         summary="E-mail and password for a bearer token",
+        cache_control=CacheControlHeader(no_store=True),  # a token must not stay in any cache
     )
     async def token(self, request: Request, data: JSONBody[TokenRequest], state: State) -> TokenOut:
         settings = state.settings
@@ -63,6 +65,7 @@ class AccountsController(Controller):
         status_code=204,
         guards=[signed_in],
         summary="Revoke this token",
+        cache_control=CacheControlHeader(no_store=True),
     )
     async def logout(self, request: Request, state: State) -> None:
         token = request.headers.get("authorization", "").partition(" ")[2].strip()

@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 
 from registry.audit import service, urls
 from registry.http.auth import regulator_only
-from registry.http.pagination import check_limit, decode_cursor, encode_cursor
+from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
 
 
 class AuditController(Controller):
@@ -25,7 +25,7 @@ class AuditController(Controller):
         cursor: Annotated[str | None, QueryParameter(required=False)] = None,
     ) -> dict[str, Any]:
         size = check_limit(limit)
-        after = int(decode_cursor(cursor)) if cursor else 0
+        after = decode_id_cursor(cursor) if cursor else 0
         rows, total = await service.events(
             entity_type=entity_type, entity_id=entity_id, after_seq=after, limit=size + 1
         )

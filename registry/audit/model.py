@@ -63,10 +63,20 @@ class ChainReport:
 
 
 def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | None) -> ChainReport:
-    """Walk events in sequence order; report the first one whose link or content does not hold.
+    """Walk events in sequence order; report the first broken event.
+
+    The first broken event is the sequence number of the first position at which the stored log, read
+    in sequence order, differs from the log the registry wrote: position k holds no row, or a row whose
+    stored fields (sequence number, content, prev_hash, hash) are not those event k was written with.
+    One tampering (an edited field, a deleted event, two events swapped, an event replaced with its hash
+    recomputed, the newest events deleted) is always named exactly; `tests/audit/test_model.py` checks it.
+
+    An event replaced with a consistent hash looks sound itself: the next event's link shows it. That
+    link names the replaced event when the next event still matches its own stored prev_hash (it was
+    not touched), and the next event itself otherwise.
 
     `head` is the stored (last_seq, last_hash) pair updated with every append: it catches the deletion
-    of the newest events, which no link inside the chain can show.
+    or replacement of the newest events, which no link inside the chain can show.
     """
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for row in rows:
@@ -82,6 +92,19 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | No
                     f"{expected_seq}번 이벤트가 없습니다(다음 이벤트 {seq}). 기록이 삭제되었습니다.",
                 ),
             )
+        recomputed = event_hash(row["prev_hash"], {f: row[f] for f in HASHED_FIELDS})
+        if row["prev_hash"] != prev_hash and recomputed == row["hash"] and seq > 1:
+            # This event is as written (its hash covers the prev_hash it stores): the one before it was
+            # replaced after it was written, with a hash recomputed to match its new content.
+            return ChainReport(
+                count - 1,
+                prev_hash,
+                ChainBreak(
+                    seq - 1,
+                    f"event {seq - 1} was replaced after it was written (event {seq} names another hash for it)",
+                    f"{seq - 1}번 이벤트가 기록 후 바뀌었습니다({seq}번 이벤트가 가리키는 해시와 다름).",
+                ),
+            )
         if row["prev_hash"] != prev_hash:
             return ChainReport(
                 count,
@@ -92,7 +115,6 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | No
                     f"{seq}번 이벤트가 {seq - 1}번 이벤트와 이어지지 않습니다. 기록이 삭제되거나 바뀌었습니다.",
                 ),
             )
-        recomputed = event_hash(prev_hash, {f: row[f] for f in HASHED_FIELDS})
         if recomputed != row["hash"]:
             return ChainReport(
                 count,
@@ -105,16 +127,21 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | No
             )
         prev_hash, expected_seq = row["hash"], seq + 1
     last_seq = expected_seq - 1
-    if head is not None and (head["last_seq"] != last_seq or head["last_hash"] != prev_hash):
-        return ChainReport(
-            count,
-            prev_hash,
-            ChainBreak(
-                last_seq + 1 if head["last_seq"] > last_seq else head["last_seq"],
-                f"the log ends at event {last_seq} but the registry recorded {head['last_seq']} events: "
-                "the newest events were deleted or altered",
-                f"기록은 {last_seq}번에서 끝나지만 등록부에는 {head['last_seq']}건이 기록되어 있습니다. "
-                "최근 이벤트가 삭제되거나 변경되었습니다.",
-            ),
+    if head is None or (head["last_seq"] == last_seq and head["last_hash"] == prev_hash):
+        return ChainReport(count, prev_hash, None)
+    recorded = head["last_seq"]
+    if recorded == last_seq:  # as many events as recorded, but the newest is not the one written
+        broken = ChainBreak(
+            last_seq,
+            f"event {last_seq}, the newest, was replaced after it was written (its hash is not the one recorded)",
+            f"가장 최근의 {last_seq}번 이벤트가 기록 후 바뀌었습니다(등록부에 기록된 해시와 다름).",
         )
-    return ChainReport(count, prev_hash, None)
+    else:  # deleted: the first one missing; appended behind the registry's back: the first extra one
+        broken = ChainBreak(
+            last_seq + 1 if recorded > last_seq else recorded + 1,
+            f"the log ends at event {last_seq} but the registry recorded {recorded} events: "
+            "the newest events were deleted or added behind its back",
+            f"기록은 {last_seq}번에서 끝나지만 등록부에는 {recorded}건이 기록되어 있습니다. "
+            "최근 이벤트가 삭제되거나 몰래 추가되었습니다.",
+        )
+    return ChainReport(count, prev_hash, broken)

@@ -21,6 +21,7 @@ from registry.http.pagination import paginate as paginate_rows
 from registry.http.params import parse_date
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError
+from registry.kernel.ids import MAX_ID
 
 # --- response shapes -----------------------------------------------------------------------------------
 
@@ -254,11 +255,11 @@ class DraftInput(BaseModel):
     title_en: str | None = None
     legal_basis_ko: str | None = None
     legal_basis_en: str | None = None
-    announced_total: int | None = Field(default=None, ge=0)
+    announced_total: int | None = Field(default=None, ge=0, le=MAX_ID)
     notes: str | None = None
-    add: list[EntryFile] = Field(default_factory=list)
-    withdraw: list[str] = Field(default_factory=list)
-    replace: list[EntryFile] = Field(default_factory=list)
+    add: list[EntryFile] = Field(default_factory=list, max_length=2000)
+    withdraw: list[str] = Field(default_factory=list, max_length=2000)
+    replace: list[EntryFile] = Field(default_factory=list, max_length=2000)
 
 
 class PublishInput(BaseModel):

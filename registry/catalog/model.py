@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from registry.kernel.findings import Finding, finding
+from registry.kernel.ids import MAX_ID
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -136,7 +137,7 @@ class EditionFile(BaseModel):
     announced_on: dt.date | None = Field(default=None, description="Empty when not in the public record.")
     effective_from: dt.date
     effective_from_note: str = ""
-    announced_total: int | None = Field(default=None, ge=0, description="Empty when never announced.")
+    announced_total: int | None = Field(default=None, ge=0, le=MAX_ID, description="Empty when never announced.")
     announced_total_qualifier: Literal["exact", "up_to"] = "exact"
     certified_access: CertifiedAccess
     who_may_test_ko: Annotated[str, StringConstraints(min_length=1)]

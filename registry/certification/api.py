@@ -30,7 +30,7 @@ from registry.certification.schemas import (
 )
 from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.idempotency import once
-from registry.http.pagination import check_limit, decode_cursor, encode_cursor
+from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
 from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date
 from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
@@ -77,9 +77,9 @@ class ApplicationsController(Controller):
     ) -> ApplicationList:
         state = one_of("state", state_filter, list(ApplicationState.__members__))
         size = check_limit(limit)
-        after = decode_cursor(cursor) if cursor else "0"
+        after = decode_id_cursor(cursor) if cursor else 0
         page = await applications.list_applications(
-            signed_in_principal(request), state=state, after_id=int(after) if after.isdigit() else 0, limit=size
+            signed_in_principal(request), state=state, after_id=after, limit=size
         )
         next_cursor = encode_cursor(str(page.rows[-1].id)) if page.more else None
         return ApplicationList(data=page.rows, total=page.total, next_cursor=next_cursor)

@@ -38,4 +38,6 @@ def serve(host: str | None, port: int | None) -> None:
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        server_header=False,  # no "server: uvicorn" banner
+        date_header=True,
     )

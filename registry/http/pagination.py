@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from registry.kernel.errors import DomainError, FieldError
+from registry.kernel.ids import MAX_ID
 
 T = TypeVar("T")
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
+MAX_CURSOR_LENGTH = 512  # a cursor this API issues is a few dozen characters
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,30 @@ def encode_cursor(key: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode().rstrip("=")
 
 
+def _bad_cursor() -> DomainError:
+    return DomainError("INVALID_PARAMETER.cursor", errors=[FieldError("cursor", "not a cursor this API issued")])
+
+
 def decode_cursor(cursor: str) -> str:
+    """The key a cursor names; anything else (not base64, not JSON, nested, not a string) is a 400."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _bad_cursor()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
-        if not isinstance(value, str):
-            raise ValueError
-        return value
-    except (ValueError, KeyError, TypeError):
-        raise DomainError(
-            "INVALID_PARAMETER.cursor", errors=[FieldError("cursor", "not a cursor this API issued")]
-        ) from None
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError):
+        raise _bad_cursor() from None
+    if not isinstance(value, str):
+        raise _bad_cursor()
+    return value
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """A cursor over rows ordered by a numeric id or sequence number: the key is that number, 0 .. 2^31-1."""
+    value = decode_cursor(cursor)
+    if not (value.isascii() and value.isdigit() and len(value) <= 10) or int(value) > MAX_ID:
+        raise _bad_cursor()
+    return int(value)
 
 
 def paginate(rows: Sequence[T], key: Callable[[T], str], limit: int | None, cursor: str | None) -> Page[T]:

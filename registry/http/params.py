@@ -1,4 +1,5 @@
-"""Query parameters: unknown ones are refused (never silently ignored), dates parsed with a clear error."""
+"""Query and path parameters: unknown query parameters are refused (never silently ignored), ids outside
+the range of an id column are a 404 before any query, dates are parsed with a clear error."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.params import ParameterKwarg, QueryParameter
 
 from registry.kernel.errors import DomainError, FieldError
+from registry.kernel.ids import is_record_id
 
 DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
 AsOf = Annotated[str | None, QueryParameter(description="YYYY-MM-DD; default today in Korea", required=False)]
@@ -53,6 +55,24 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
             expected=expected,
             errors=[FieldError(name, "not a parameter of this endpoint") for name in unknown],
         )
+
+
+def refuse_impossible_ids(request: Request) -> None:
+    """An `{x:int}` path parameter outside 1 .. 2^31-1 names no record: 404, as for any absent record,
+    rather than a query the database refuses (PostgreSQL int4, SQLite int8)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, int) and not is_record_id(value):
+            raise DomainError(
+                "NOT_FOUND.path",
+                path=request.url.path,
+                errors=[FieldError(name, "no such record", "path")],
+            )
+
+
+async def check_parameters(request: Request) -> None:
+    """The app's before_request hook: path ids in range, no unknown query parameter."""
+    refuse_impossible_ids(request)
+    await refuse_unknown_query_parameters(request)
 
 
 def parse_date(name: str, value: str | None, *, default: dt.date | None = None) -> dt.date:

@@ -142,8 +142,16 @@ def http_response(request: Request, exc: HTTPException) -> Response:
         return problem_response(request, DomainError("NOT_FOUND.path", path=request.url.path, headers=headers))
     if status == 405:
         return problem_response(request, DomainError("METHOD_NOT_ALLOWED", method=request.method, headers=headers))
+    if status == 413:
+        return problem_response(request, DomainError("PAYLOAD_TOO_LARGE", max=_body_limit(request), headers=headers))
     # Litestar's own refusals (e.g. 413): its text in both fields, with its status.
     return _respond(_body(request, status, "HTTP_ERROR", str(exc.detail), str(exc.detail)), status, headers)
+
+
+def _body_limit(request: Request) -> int | str:
+    handler = request.scope.get("route_handler")
+    limit = getattr(handler, "resolve_request_max_body_size", lambda: None)()
+    return limit if limit is not None else "?"
 
 
 def internal_error_response(request: Request, exc: Exception) -> Response:

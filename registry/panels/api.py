@@ -12,6 +12,7 @@ from litestar.response import Stream
 from registry.accounts.model import Role
 from registry.http.auth import provider_only, regulator_only, requires, signed_in, signed_in_principal
 from registry.http.params import one_of, parse_date
+from registry.http.security import BATCH_BODY_MAX
 from registry.kernel.errors import DomainError, FieldError
 from registry.panels import batch, impact, service, urls
 from registry.panels.model import CheckOut, ImpactOut, PanelOut, PanelRegistration, PanelRequest
@@ -74,6 +75,7 @@ class PanelsController(Controller):
         operation_id="checkPanelBatch",
         status_code=200,
         summary="CSV, Parquet or JSON lines in (one row per panel item); results back in the same format",
+        request_max_body_size=BATCH_BODY_MAX,
     )
     async def batch(
         self,

@@ -15,6 +15,7 @@ import polars as pl
 from registry.accounts.model import Principal, Role
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError, FieldError
+from registry.kernel.ids import MAX_ID
 from registry.panels.engine import CheckResult, RulesAtDates, check
 from registry.panels.rules import current_rules, not_your_organisation
 
@@ -49,7 +50,27 @@ def read_batch(data: bytes, fmt: str) -> pl.DataFrame:
     )
     if unknown:
         raise BatchError(unknown[0], "unknown column")
+    for column, dtype in frame.schema.items():
+        problem = _type_problem(column, dtype)
+        if problem:
+            raise BatchError(column, problem)
     return frame
+
+
+LIST_COLUMNS = ("genes", "markers")
+
+
+def _type_problem(column: str, dtype: pl.DataType) -> str | None:
+    """Every column holds plain values; genes and markers may also hold lists of plain values."""
+
+    def plain(t: pl.DataType) -> bool:
+        return not t.is_nested() and t not in (pl.Binary, pl.Object)
+
+    if plain(dtype):
+        return None
+    if column in LIST_COLUMNS and isinstance(dtype, pl.List) and plain(dtype.inner):
+        return None
+    return "must hold single values" + (" or lists of them" if column in LIST_COLUMNS else "") + f", not {dtype}"
 
 
 def _as_list(column: str, frame: pl.DataFrame) -> pl.Expr:
@@ -71,6 +92,15 @@ def prepare_batch(
     frame: pl.DataFrame, *, default_provider: int | None, default_as_of: dt.date
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Normalise a batch into the engine's rows and panels; refuse bad values with the column named."""
+    try:
+        return _prepare(frame, default_provider=default_provider, default_as_of=default_as_of)
+    except pl.exceptions.PolarsError as exc:  # a value no check above foresaw: still the file's fault
+        raise BatchError("file", f"holds values that cannot be checked: {str(exc).splitlines()[0]}") from None
+
+
+def _prepare(
+    frame: pl.DataFrame, *, default_provider: int | None, default_as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     n = frame.height
     cols = frame.columns
     provider = pl.lit(default_provider, dtype=pl.Int64)
@@ -82,7 +112,7 @@ def prepare_batch(
         provider = (
             pl.when(text.is_null() | (text == ""))
             .then(provider)
-            .when(parsed.is_between(1, 2**31 - 1))
+            .when(parsed.is_between(1, MAX_ID))
             .then(parsed)
             .otherwise(pl.lit(0, dtype=pl.Int64))
         )
@@ -110,7 +140,7 @@ def prepare_batch(
     for column, bad in (
         ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),
         ("code", pl.col("code").is_null() | (pl.col("code") == "")),
-        ("provider_id", pl.col("provider_id").is_null() | (pl.col("provider_id") < 1)),
+        ("provider_id", ~pl.col("provider_id").is_between(1, MAX_ID).fill_null(False)),
         ("as_of", pl.col("as_of").is_null()),
         ("target", ~pl.col("target").is_in(["adult", "minor"])),
     ):
@@ -149,10 +179,25 @@ def batch_output(result: CheckResult) -> pl.DataFrame:
     return panels.join(result.findings, on="panel_id", how="left", maintain_order="left")
 
 
+FORMULA_START = r"^[=+\-@\t\r]"  # what a spreadsheet may read as a formula (OWASP: CSV injection)
+
+
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula get a leading single quote; numbers stay numbers."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
 def write_batch(frame: pl.DataFrame, fmt: str) -> bytes:
     buffer = io.BytesIO()
     if fmt == "csv":
-        frame.write_csv(buffer)
+        neutralise_formulas(frame).write_csv(buffer)
     elif fmt == "parquet":
         frame.write_parquet(buffer)
     else:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from registry.kernel.ids import RecordId
 from registry.settings import PROJECT_ROOT
 
 Target = Literal["adult", "minor"]
@@ -30,7 +31,9 @@ class PanelRequest(BaseModel):
     """One panel to check: the request body of POST /api/v1/panels/check."""
 
     model_config = ConfigDict(extra="forbid")
-    provider_id: int | None = Field(default=None, description="a regulator names the provider; a provider may omit it")
+    provider_id: RecordId | None = Field(
+        default=None, description="a regulator names the provider; a provider may omit it"
+    )
     as_of: dt.date | None = Field(default=None, description="default: today in Korea (Asia/Seoul)")
     target: Target = "adult"
     items: list[PanelItem] = Field(min_length=1, max_length=1000)

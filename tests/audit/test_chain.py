@@ -47,7 +47,8 @@ async def test_deleting_the_newest_events_is_noticed(fresh_database):
     assert "newest events" in report.first_break.reason_en
 
 
-async def test_replaced_row_with_a_recomputed_hash_breaks_the_next_link(fresh_database):
+async def test_replaced_row_with_a_recomputed_hash_is_named(fresh_database):
+    """Event 2 looks sound by itself; event 3, untouched, still names its original hash: 2 is named."""
     await write_events(4)
     row = await AuditEvent.select().where(AuditEvent.seq == 2).first()
     from registry.audit.model import HASHED_FIELDS, event_hash
@@ -55,7 +56,8 @@ async def test_replaced_row_with_a_recomputed_hash_breaks_the_next_link(fresh_da
     forged = {**{f: row[f] for f in HASHED_FIELDS}, "after": '{"n":1000}'}
     digest = event_hash(row["prev_hash"], forged)
     await current_engine().run_ddl(f"UPDATE audit_event SET after = '{{\"n\":1000}}', hash = '{digest}' WHERE seq = 2")
-    assert (await verify()).first_break.seq == 3
+    broken = (await verify()).first_break
+    assert broken.seq == 2 and "replaced" in broken.reason_en
 
 
 async def test_http_and_cli_report_the_first_broken_link(fresh_database, client_for):

@@ -48,6 +48,9 @@ def test_serve_from_nothing(tmp_path: Path):
         assert db.exists()
         _, versions = get(f"http://127.0.0.1:{port}{catalog_urls.VERSIONS}")
         assert versions["total"] == 10
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert "server" not in response.headers  # no banner naming the server software
+            assert response.headers["date"] and response.headers["x-content-type-options"] == "nosniff"
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)

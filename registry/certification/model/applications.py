@@ -285,7 +285,7 @@ class ItemDecision(BaseModel):
 
 class DecisionInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    items: list[ItemDecision] = Field(min_length=1)
+    items: list[ItemDecision] = Field(min_length=1, max_length=600)  # requested items and proposals
 
 
 def decision_problems(requested: Sequence[str], decision: DecisionInput) -> list[str]:
