@@ -29,6 +29,11 @@ class BatchError(Exception):
         super().__init__(f"{field}: {reason}")
 
 
+# Rows in one uploaded batch: about the 64 MiB upload limit's worth of CSV; an upload is checked in memory,
+# in chunks of whole panels (larger files: split them, or check them with the command line).
+MAX_UPLOAD_ROWS = 1_000_000
+
+
 def read_batch(data: bytes, fmt: str) -> pl.DataFrame:
     """Panel-item rows from CSV, Parquet or JSON lines: panel_id, code, and optionally provider_id,
     as_of, target, genes, markers, validation_ref, claims (one row per panel item)."""
@@ -269,6 +274,8 @@ async def check_batch(
     """An uploaded file: read, normalised, a provider's rows only its own, checked."""
     try:
         frame = read_batch(data, fmt)
+        if frame.height > MAX_UPLOAD_ROWS:
+            raise BatchError("file", f"holds {frame.height:,} rows; at most {MAX_UPLOAD_ROWS:,} in one upload")
         own = principal.provider_id if principal.role is Role.provider else None
         rows, claims = prepare_batch(frame, default_provider=own, default_as_of=as_of or today_in_korea())
     except BatchError as exc:
