@@ -33,7 +33,7 @@ class Settings:
     # whose events a separate `dtc-registry events relay` process handles.
     dispatch_events: bool = True
     # Load shedding (README, "Load shedding"): requests one worker serves at once; beyond it a 503 at once.
-    max_concurrent_requests: int = 32
+    max_concurrent_requests: int = 8
     # Requests per client address and window, per class (0: no limit); counted in the database.
     rate_limit_reads: int = 600
     rate_limit_sign_ins: int = 10

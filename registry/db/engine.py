@@ -43,7 +43,6 @@ class _SQLitePool:
         self.opened: list = []
         self.writer = None
         self.writer_lock = asyncio.Lock()
-        self.writer_opening = asyncio.Lock()
         self.closed = False
 
     async def acquire_reader(self):

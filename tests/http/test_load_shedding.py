@@ -7,13 +7,14 @@ import ipaddress
 import random
 
 import httpx
+import pytest
 
 from registry.accounts import urls as accounts_urls
 from registry.app import create_app
 from registry.catalog import urls as catalog_urls
 from registry.http.limits import client_address, request_class
 from registry.providers import urls as provider_urls
-from registry.settings import Settings
+from registry.settings import Settings, SettingsError
 from tests.conftest import GENEROUS_LIMITS, running
 from tests.workflow import assert_problem
 
@@ -125,3 +126,21 @@ def test_request_classes():
     assert request_class("POST", accounts_urls.TOKEN, sign_in) == "sign_in"
     assert request_class("POST", provider_urls.REGISTER, sign_in) == "write"
     assert request_class("GET", "/healthz", sign_in) is None
+
+
+def test_limits_are_settings():
+    settings = Settings.from_env(
+        {
+            "REGISTRY_MAX_CONCURRENT_REQUESTS": "4",
+            "REGISTRY_RATE_LIMIT_READS": "0",
+            "REGISTRY_RATE_LIMIT_SIGN_INS": "5",
+            "REGISTRY_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8",
+        }
+    )
+    assert settings.max_concurrent_requests == 4 and settings.rate_limit_reads == 0
+    assert settings.rate_limit_sign_ins == 5 and settings.rate_limit_writes == Settings.rate_limit_writes
+    assert settings.trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
+    with pytest.raises(SettingsError, match="REGISTRY_TRUSTED_PROXIES"):
+        Settings.from_env({"REGISTRY_TRUSTED_PROXIES": "the proxy"})
+    with pytest.raises(SettingsError, match="REGISTRY_MAX_CONCURRENT_REQUESTS"):
+        Settings.from_env({"REGISTRY_MAX_CONCURRENT_REQUESTS": "0"})
