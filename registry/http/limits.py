@@ -157,6 +157,7 @@ class RateLimit:
         self.trusted = tuple(ipaddress.ip_network(p, strict=False) for p in settings.trusted_proxies)
         self.clock = clock
         self.swept = 0
+        self.sweeps: set[asyncio.Task] = set()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = None
@@ -170,7 +171,9 @@ class RateLimit:
         window_start = int(now // self.window) * self.window
         if window_start > self.swept:
             self.swept = window_start
-            asyncio.get_running_loop().create_task(self._sweep(window_start - self.window))
+            sweep = asyncio.get_running_loop().create_task(self._sweep(window_start - self.window))
+            self.sweeps.add(sweep)  # held until done, so that it is not collected half-way
+            sweep.add_done_callback(self.sweeps.discard)
         hits = await count_hit(f"{kind}:{client_address(scope, self.trusted)}", window_start)
         if hits > limit:
             wait = max(1, math.ceil(window_start + self.window - now))

@@ -12,7 +12,7 @@ import pytest
 from registry.accounts import urls as accounts_urls
 from registry.app import create_app
 from registry.catalog import urls as catalog_urls
-from registry.http.limits import client_address, request_class
+from registry.http.limits import HeaderTimeoutProtocol, client_address, request_class
 from registry.providers import urls as provider_urls
 from registry.settings import Settings, SettingsError
 from tests.conftest import GENEROUS_LIMITS, running
@@ -144,3 +144,41 @@ def test_limits_are_settings():
         Settings.from_env({"REGISTRY_TRUSTED_PROXIES": "the proxy"})
     with pytest.raises(SettingsError, match="REGISTRY_MAX_CONCURRENT_REQUESTS"):
         Settings.from_env({"REGISTRY_MAX_CONCURRENT_REQUESTS": "0"})
+
+
+class QuickHeaderTimeout(HeaderTimeoutProtocol):
+    header_timeout = 0.5
+
+
+async def test_a_client_that_trickles_its_headers_is_cut_off():
+    import socket
+
+    import uvicorn
+
+    async def hello(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(hello, port=port, http=QuickHeaderTimeout, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    try:
+        for _ in range(500):
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: slow\r\n")  # and never the blank line
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
+        writer.close()
+        # a client that sends its request in time is answered, and may take its time before the next
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: quick\r\n\r\n")
+        assert (await asyncio.wait_for(reader.readuntil(b"ok"), 5)).startswith(b"HTTP/1.1 200")
+        writer.close()
+    finally:
+        server.should_exit = True
+        await serving
