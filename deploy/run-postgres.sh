@@ -26,4 +26,4 @@ fi
 .venv/bin/dtc-registry seed
 echo "DTC registry on http://$REGISTRY_HOST:$REGISTRY_PORT with $WORKERS workers (docs: /schema)"
 exec .venv/bin/uvicorn registry.asgi:app --host "$REGISTRY_HOST" --port "$REGISTRY_PORT" \
-  --workers "$WORKERS" --proxy-headers --no-access-log --no-server-header --date-header
+  --workers "$WORKERS" --proxy-headers --no-access-log --no-server-header --date-header --http registry.http.limits:HeaderTimeoutProtocol

@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
 from registry import __version__, wiring
+from registry.accounts import urls as accounts_urls
 from registry.accounts.api import AccountsController, UsersController
 from registry.accounts.service import demo_accounts_present, principal_for_token
 from registry.audit.api import AuditController
@@ -22,6 +23,7 @@ from registry.catalog.api import CatalogueController
 from registry.certification.api import ApplicationsController, CertificatesController
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.auth import TokenAuthentication
+from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.params import check_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
 from registry.http.requests import RegistryRequest
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         path="/",
     )
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             CatalogueController,
@@ -120,3 +122,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    # Load shedding before routing: first the bound on requests in flight, then the per-client limits.
+    app.asgi_handler = ConcurrencyLimit(
+        RateLimit(app.asgi_handler, settings, frozenset({accounts_urls.TOKEN})), settings.max_concurrent_requests
+    )
+    return app

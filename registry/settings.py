@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import string
@@ -64,9 +65,15 @@ class Settings:
     # Whether this process hands domain events to their listeners (the default). Off for a web process
     # whose events a separate `dtc-registry events relay` process handles.
     dispatch_events: bool = True
-    # Addresses of reverse proxies whose X-Forwarded-For names the client (sign-in throttling counts per
-    # client address). Empty: the peer address is the client, and X-Forwarded-For is ignored.
-    trusted_proxies: frozenset[str] = frozenset()
+    # Load shedding (README, "Load shedding"): requests one worker serves at once; beyond it a 503 at once.
+    max_concurrent_requests: int = 8
+    # Requests per client address and window, per class (0: no limit); counted in the database.
+    rate_limit_reads: int = 600
+    rate_limit_sign_ins: int = 10
+    rate_limit_writes: int = 120
+    rate_limit_window_seconds: int = 60
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, e.g. 10.0.0.0/8).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,7 +87,7 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
 
-        def number(name: str, default: int) -> int:
+        def number(name: str, default: int, low: int = 1, high: int = 65535) -> int:
             raw = env.get(name)
             if raw is None or raw == "":
                 return default
@@ -88,9 +95,16 @@ class Settings:
                 value = int(raw)
             except ValueError:
                 raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-            if value <= 0 or value > 65535:
-                raise SettingsError(f"{name} must be between 1 and 65535, not {value}")
+            if value < low or value > high:
+                raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
             return value
+
+        proxies = tuple(p.strip() for p in env.get("REGISTRY_TRUSTED_PROXIES", "").split(",") if p.strip())
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise SettingsError(f"REGISTRY_TRUSTED_PROXIES: {proxy!r} is not an address or network") from None
 
         environment = env.get("REGISTRY_ENV", "development")
         if environment not in ("development", "production"):
@@ -110,9 +124,12 @@ class Settings:
             secret_key=env.get("REGISTRY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             token_ttl_minutes=number("REGISTRY_TOKEN_TTL_MINUTES", 480),
             dispatch_events=env.get("REGISTRY_DISPATCH_EVENTS", "1") not in ("0", "false", "no"),
-            trusted_proxies=frozenset(
-                a.strip() for a in env.get("REGISTRY_TRUSTED_PROXIES", "").split(",") if a.strip()
-            ),
+            max_concurrent_requests=number("REGISTRY_MAX_CONCURRENT_REQUESTS", cls.max_concurrent_requests),
+            rate_limit_reads=number("REGISTRY_RATE_LIMIT_READS", cls.rate_limit_reads, 0, 10**9),
+            rate_limit_sign_ins=number("REGISTRY_RATE_LIMIT_SIGN_INS", cls.rate_limit_sign_ins, 0, 10**9),
+            rate_limit_writes=number("REGISTRY_RATE_LIMIT_WRITES", cls.rate_limit_writes, 0, 10**9),
+            rate_limit_window_seconds=number("REGISTRY_RATE_LIMIT_WINDOW", cls.rate_limit_window_seconds, 1, 3600),
+            trusted_proxies=proxies,
         )
 
     def production_problems(self) -> list[str]:

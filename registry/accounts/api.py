@@ -16,7 +16,7 @@ from registry.accounts.model import AccountStateInput, TokenRequest
 from registry.accounts.schemas import AccountStateOut
 from registry.accounts.service import issue_token, revoke_token, set_account_active
 from registry.http.auth import regulator_only, signed_in, signed_in_principal
-from registry.http.client import client_address
+from registry.http.client import client_address, trusted_networks
 
 DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
 
@@ -54,7 +54,7 @@ class AccountsController(Controller):
             data.password,
             secret_key=settings.secret_key,
             ttl_minutes=settings.token_ttl_minutes,
-            client=client_address(request, settings.trusted_proxies),
+            client=client_address(request.scope, trusted_networks(settings.trusted_proxies)),
         )
         p = issued.principal
         return TokenOut(issued.token, "bearer", issued.expires_at, p.role.value, p.provider_id)

@@ -14,47 +14,231 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from registry.kernel.errors import DomainError
 
 os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
 
 
-class SharedConnectionSQLiteEngine(SQLiteEngine):
-    """Piccolo opens a new SQLite connection for every query outside a transaction (about 2 ms each
-    as measured here). Queries outside a transaction (reads; every write goes through
-    `write_transaction`) share one connection per event loop instead; transactions keep their own."""
+# Set on every SQLite connection (see README, "SQLite, the embedded default").
+SQLITE_PRAGMAS = (
+    # Wait this long for another process's lock (a CLI command beside the server) before "database is
+    # locked"; writers inside the process queue on the write lock instead.
+    "PRAGMA busy_timeout = 5000",
+    # With WAL, NORMAL syncs at checkpoints, not at every commit: a crash of the process loses nothing
+    # committed; a power cut or kernel crash may lose the last transactions, never corrupts the file.
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+)
+SQLITE_READERS = 4
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._shared: dict[int, tuple[asyncio.AbstractEventLoop, object]] = {}
-        self._opening: dict[int, asyncio.Lock] = {}
 
-    async def _shared_connection(self):
-        loop = asyncio.get_running_loop()
-        entry = self._shared.get(id(loop))
-        if entry is not None and entry[0] is loop:
-            return entry[1]
-        lock = self._opening.setdefault(id(loop), asyncio.Lock())
-        async with lock:
-            entry = self._shared.get(id(loop))
-            if entry is not None and entry[0] is loop:
-                return entry[1]
-            connection = await self.get_connection()
-            self._shared[id(loop)] = (loop, connection)
+class _SQLitePool:
+    """One writer connection and up to `readers` reader connections, opened on first use and reused,
+    for one event loop (asyncio queues and locks belong to a loop)."""
+
+    def __init__(self, engine: PooledSQLiteEngine, readers: int):
+        self.engine = engine
+        self.readers = readers
+        self.idle: asyncio.Queue = asyncio.Queue()
+        self.opened: list = []
+        self.writer = None
+        self.writer_lock = asyncio.Lock()
+        self.closed = False
+
+    async def acquire_reader(self):
+        if self.closed:
+            raise RuntimeError("the SQLite engine has been released")
+        if self.idle.empty() and len(self.opened) < self.readers:
+            self.opened.append(None)  # reserve the slot before awaiting
+            try:
+                connection = await self.engine.open_connection()
+            except BaseException:
+                self.opened.remove(None)
+                raise
+            self.opened[self.opened.index(None)] = connection
             return connection
+        return await self.idle.get()
+
+    async def release_reader(self, connection) -> None:
+        if self.closed or not await _clean(connection):
+            with contextlib.suppress(ValueError):
+                self.opened.remove(connection)
+            with contextlib.suppress(Exception):
+                await connection.close()
+            return
+        self.idle.put_nowait(connection)
+
+    async def acquire_writer(self):
+        await self.writer_lock.acquire()
+        try:
+            if self.closed:
+                raise RuntimeError("the SQLite engine has been released")
+            if self.writer is None:
+                self.writer = await self.engine.open_connection()
+            return self.writer
+        except BaseException:
+            self.writer_lock.release()
+            raise
+
+    async def release_writer(self, connection) -> None:
+        try:
+            if self.closed or not await _clean(connection):
+                self.writer = None
+                with contextlib.suppress(Exception):
+                    await connection.close()
+        finally:
+            self.writer_lock.release()
+
+    async def close(self) -> None:
+        self.closed = True
+        connections = [c for c in self.opened if c is not None]
+        if self.writer is not None and not self.writer_lock.locked():
+            connections.append(self.writer)
+            self.writer = None
+        self.opened.clear()
+        while not self.idle.empty():
+            self.idle.get_nowait()
+        for connection in connections:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
+async def _clean(connection) -> bool:
+    """Whether a connection can go back to its pool: outside any transaction (rolled back if need be)."""
+    try:
+        if connection.in_transaction:
+            await connection.execute("ROLLBACK")
+        return not connection.in_transaction
+    except Exception:
+        return False
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction on a pooled connection: the writer for IMMEDIATE/EXCLUSIVE ones (write_transaction
+    holds the write lock around them), a reader for DEFERRED ones; given back, not closed, at the end."""
+
+    __slots__ = ("_pool",)
+
+    async def get_connection(self):
+        self._pool = self.engine.pool()
+        if self.transaction_type is TransactionType.deferred:
+            return await self._pool.acquire_reader()
+        return await self._pool.acquire_writer()
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:
+            await asyncio.shield(self._release(self.connection))
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def _release(self, connection) -> None:
+        if self.transaction_type is TransactionType.deferred:
+            await self._pool.release_reader(connection)
+        else:
+            await self._pool.release_writer(connection)
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        connection = self.connection
+        self.connection = _Unclosable(connection)
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        finally:
+            self.connection = connection
+            await asyncio.shield(self._release(connection))
+
+
+class _Unclosable:
+    """The connection as SQLiteTransaction.__aexit__ sees it: its `close()` keeps the connection open."""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+    async def close(self) -> None:
+        return None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLite with a fixed set of connections instead of Piccolo's one per query or transaction (which
+    costs about 2 ms each and, under load, one file descriptor per request in flight): one writer
+    connection, taken by IMMEDIATE transactions under `write_transaction`'s lock, and a bounded pool of
+    reader connections for queries outside a transaction and for `read_transaction`. Every connection
+    gets SQLITE_PRAGMAS; `release_engine` closes them all."""
+
+    def __init__(self, *args, readers: int = SQLITE_READERS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.readers = readers
+        self._pools: dict[int, tuple[asyncio.AbstractEventLoop, _SQLitePool]] = {}
+
+    def pool(self) -> _SQLitePool:
+        loop = asyncio.get_running_loop()
+        entry = self._pools.get(id(loop))
+        if entry is None or entry[0] is not loop or entry[1].closed:
+            entry = self._pools[id(loop)] = (loop, _SQLitePool(self, self.readers))
+        return entry[1]
+
+    async def open_connection(self):
+        import aiosqlite
+
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # A pooled connection lives as long as the engine: its thread must not keep a process from
+        # exiting when an engine is never released (the data is safe in the WAL either way).
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory
+        for pragma in SQLITE_PRAGMAS:
+            await connection.execute(pragma)
+        return connection
+
+    async def get_connection(self):
+        """A connection of its own, for callers that close it themselves (Piccolo's `batch`)."""
+        return await self.open_connection()
+
+    def transaction(self, transaction_type=TransactionType.deferred, allow_nested=True) -> SQLiteTransaction:
+        return PooledSQLiteTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
     async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
-        connection = await self._shared_connection()
+        pool = self.pool()
+        connection = await pool.acquire_reader()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                return await cursor.fetchall()
+        finally:
+            await asyncio.shield(pool.release_reader(connection))
+
+    async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
+        # Piccolo re-sends "PRAGMA foreign_keys = 1" before every query; every pooled connection has it.
         async with connection.execute(query, args or []) as cursor:
             return await cursor.fetchall()
 
-    async def close_shared(self) -> None:
-        loop = asyncio.get_running_loop()
-        entry = self._shared.pop(id(loop), None)
-        if entry is not None and entry[0] is loop:
-            await entry[1].close()
+    async def run_on_writer(self, querystring):
+        """One statement on the writer connection, queued with the write transactions, committed on its
+        own (the rate limiter's counters: one round trip, no BEGIN/COMMIT)."""
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        pool = self.pool()
+        connection = await pool.acquire_writer()
+        try:
+            async with connection.execute(query, args) as cursor:
+                return await cursor.fetchall()
+        finally:
+            await asyncio.shield(pool.release_writer(connection))
+
+    async def close_pools(self) -> None:
+        pools, self._pools = [pool for _, pool in self._pools.values()], {}
+        for pool in pools:
+            await pool.close()
 
 
 def sqlite_path(url: str) -> Path:
@@ -66,8 +250,8 @@ def sqlite_path(url: str) -> Path:
 def engine_from_url(url: str) -> Engine:
     if url.startswith("sqlite:"):
         path = sqlite_path(url)
-        # timeout: how long a writer waits for another; writes are also serialised in-process.
-        return SharedConnectionSQLiteEngine(path=str(path), timeout=30)
+        # timeout: the same 5 s as busy_timeout (SQLITE_PRAGMAS) for another process's lock.
+        return PooledSQLiteEngine(path=str(path), timeout=5)
     parts = urlsplit(url)
     config = {
         "host": parts.hostname or "127.0.0.1",
@@ -119,8 +303,8 @@ async def prepare_engine(engine: Engine, pool_max: int = 10) -> None:
 async def release_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
-    elif isinstance(engine, SharedConnectionSQLiteEngine):
-        await engine.close_shared()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pools()
 
 
 _write_locks: dict[int, tuple[Engine, asyncio.Lock]] = {}

@@ -76,8 +76,9 @@ async def test_hsts_only_over_https(database):
         assert "strict-transport-security" not in spoofed.headers
     from registry.app import create_app
     from registry.settings import Settings
+    from tests.conftest import GENEROUS_LIMITS
 
-    app = create_app(Settings(database_url=database.url))
+    app = create_app(Settings(database_url=database.url, **GENEROUS_LIMITS))
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="https://registry.test") as secure:
