@@ -14,16 +14,13 @@ def open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-@pytest.fixture
-def sqlite_only(database):
-    if database.kind != "sqlite":
-        pytest.skip("the connection pool is SQLite's")
-    return database
+# The connection pool is SQLite's: these tests run on the SQLite database only.
+pytestmark = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
-async def test_500_concurrent_reads_reuse_a_bounded_set_of_connections(sqlite_only, client_for):
+async def test_500_concurrent_reads_reuse_a_bounded_set_of_connections(database, client_for):
     before = open_descriptors()
-    async with client_for(sqlite_only) as http:
+    async with client_for(database) as http:
         paths = [f"{provider_urls.BASE}?q=Hanbit", catalog_urls.VERSIONS]
         responses = await asyncio.gather(*(http.get(paths[i % 2]) for i in range(500)))
         during = open_descriptors()
@@ -35,7 +32,7 @@ async def test_500_concurrent_reads_reuse_a_bounded_set_of_connections(sqlite_on
     assert after <= before + 2, "connections stay open after the app stopped"
 
 
-async def test_connections_are_reused_and_pragmas_set(sqlite_only, engine):
+async def test_connections_are_reused_and_pragmas_set(database, engine):
     assert isinstance(engine, PooledSQLiteEngine)
     seen = set()
     for _ in range(20):
@@ -54,7 +51,7 @@ async def test_connections_are_reused_and_pragmas_set(sqlite_only, engine):
     assert (await engine.run_ddl("PRAGMA journal_mode")) == [{"journal_mode": "wal"}]
 
 
-async def test_a_failed_transaction_gives_its_connection_back(sqlite_only, engine):
+async def test_a_failed_transaction_gives_its_connection_back(database, engine):
     for _ in range(SQLITE_READERS * 3):
         with pytest.raises(ZeroDivisionError):
             async with read_transaction():
