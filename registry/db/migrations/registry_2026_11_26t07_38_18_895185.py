@@ -85,7 +85,7 @@ class User(Table, tablename="app_user", schema=None):
     )
 
 
-ID = "2026-11-26T06:00:37:675807"
+ID = "2026-11-26T07:38:18:895185"
 VERSION = "1.38.0"
 DESCRIPTION = "True"
 
@@ -93,7 +93,12 @@ DESCRIPTION = "True"
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="registry", description=DESCRIPTION)
 
-    manager.add_table(class_name="Provider", tablename="provider", schema=None, columns=None)
+    manager.add_table(
+        class_name="AuditEvent",
+        tablename="audit_event",
+        schema=None,
+        columns=None,
+    )
 
     manager.add_table(
         class_name="CertificateItem",
@@ -102,41 +107,38 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="OutboxEvent",
-        tablename="outbox_event",
-        schema=None,
-        columns=None,
-    )
-
     manager.add_table(class_name="Panel", tablename="panel", schema=None, columns=None)
 
     manager.add_table(
-        class_name="Application",
-        tablename="application",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="ApplicationItem",
-        tablename="application_item",
+        class_name="CatalogueEntry",
+        tablename="catalogue_entry",
         schema=None,
         columns=None,
     )
 
     manager.add_table(class_name="Evaluation", tablename="evaluation", schema=None, columns=None)
 
+    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
+
     manager.add_table(
-        class_name="CatalogueEdition",
-        tablename="catalogue_edition",
+        class_name="CertificateEvent",
+        tablename="certificate_event",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="AccessToken",
+        tablename="access_token",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(class_name="AuditHead", tablename="audit_head", schema=None, columns=None)
+
+    manager.add_table(
+        class_name="ApplicationItem",
+        tablename="application_item",
         schema=None,
         columns=None,
     )
@@ -149,43 +151,41 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="AuditEvent",
-        tablename="audit_event",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="AccessToken",
-        tablename="access_token",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="SignInFailure",
-        tablename="sign_in_failure",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
         class_name="Certificate",
         tablename="certificate",
         schema=None,
         columns=None,
     )
 
-    manager.add_table(class_name="AuditHead", tablename="audit_head", schema=None, columns=None)
-
     manager.add_table(
-        class_name="CertificateEvent",
-        tablename="certificate_event",
+        class_name="OutboxEvent",
+        tablename="outbox_event",
         schema=None,
         columns=None,
     )
 
-    manager.add_table(class_name="User", tablename="app_user", schema=None, columns=None)
+    manager.add_table(
+        class_name="CatalogueEdition",
+        tablename="catalogue_edition",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="Application",
+        tablename="application",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(class_name="Provider", tablename="provider", schema=None, columns=None)
 
     manager.add_table(
         class_name="CatalogueDraft",
@@ -195,66 +195,28 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="CatalogueEntry",
-        tablename="catalogue_entry",
+        class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="NumberCounter",
+        tablename="number_counter",
         schema=None,
         columns=None,
     )
 
     manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="name_ko",
-        db_column_name="name_ko",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="seq",
+        db_column_name="seq",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="name_en",
-        db_column_name="name_en",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="business_number",
-        db_column_name="business_number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 12,
-            "default": "",
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": True,
@@ -268,10 +230,75 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="institution_report_number",
-        db_column_name="institution_report_number",
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="occurred_at",
+        db_column_name="occurred_at",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="actor_id",
+        db_column_name="actor_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="actor",
+        db_column_name="actor",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="action",
+        db_column_name="action",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -290,14 +317,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="representative",
-        db_column_name="representative",
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="entity_type",
+        db_column_name="entity_type",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 100,
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -312,14 +339,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="contact_email",
-        db_column_name="contact_email",
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="entity_id",
+        db_column_name="entity_id",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 254,
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -334,35 +361,56 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="contact_phone",
-        db_column_name="contact_phone",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 32,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="address",
-        db_column_name="address",
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="before",
+        db_column_name="before",
         column_class_name="Text",
         column_class=Text,
         params={
+            "default": "null",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="after",
+        db_column_name="after",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "null",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="prev_hash",
+        db_column_name="prev_hash",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -377,78 +425,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="status",
-        db_column_name="status",
+        table_class_name="AuditEvent",
+        tablename="audit_event",
+        column_name="hash",
+        db_column_name="hash",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 16,
-            "default": "unverified",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="verified_at",
-        db_column_name="verified_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Provider",
-        tablename="provider",
-        column_name="is_demo",
-        db_column_name="is_demo",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
+            "length": 64,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -560,304 +545,6 @@ async def forwards():
             "length": 20,
             "default": None,
             "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="user_id",
-        db_column_name="user_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="key",
-        db_column_name="key",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="endpoint",
-        db_column_name="endpoint",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="request_digest",
-        db_column_name="request_digest",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="IdempotentResponse",
-        tablename="idempotent_response",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="topic",
-        db_column_name="topic",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="payload",
-        db_column_name="payload",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="lease_until",
-        db_column_name="lease_until",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="attempts",
-        db_column_name="attempts",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="handled_at",
-        db_column_name="handled_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="OutboxEvent",
-        tablename="outbox_event",
-        column_name="last_error",
-        db_column_name="last_error",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -1065,36 +752,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="number",
-        db_column_name="number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="provider",
-        db_column_name="provider",
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="edition",
+        db_column_name="edition",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Provider,
+            "references": CatalogueEdition,
             "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -1111,8 +776,701 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="item",
+        db_column_name="item",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": CatalogueItem,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="position",
+        db_column_name="position",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="name_ko",
+        db_column_name="name_ko",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="name_en",
+        db_column_name="name_en",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="category",
+        db_column_name="category",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="category_assigned",
+        db_column_name="category_assigned",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="tier",
+        db_column_name="tier",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="temporary_until",
+        db_column_name="temporary_until",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="open_to_reported",
+        db_column_name="open_to_reported",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="open_to_reported_until",
+        db_column_name="open_to_reported_until",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="restricted_genes",
+        db_column_name="restricted_genes",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="restricted_markers",
+        db_column_name="restricted_markers",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="minors",
+        db_column_name="minors",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="confidence",
+        db_column_name="confidence",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 1,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CatalogueEntry",
+        tablename="catalogue_entry",
+        column_name="notes",
+        db_column_name="notes",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="application",
+        db_column_name="application",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Application,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="reviewer_id",
+        db_column_name="reviewer_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="scores",
+        db_column_name="scores",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="total_score",
+        db_column_name="total_score",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="recommendation",
+        db_column_name="recommendation",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="remarks",
+        db_column_name="remarks",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Evaluation",
+        tablename="evaluation",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="email",
+        db_column_name="email",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 254,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="display_name",
+        db_column_name="display_name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="password_hash",
+        db_column_name="password_hash",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="role",
+        db_column_name="role",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="provider",
+        db_column_name="provider",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Provider,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="active",
+        db_column_name="active",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": True,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="is_demo",
+        db_column_name="is_demo",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="User",
+        tablename="app_user",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="certificate",
+        db_column_name="certificate",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Certificate,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
         column_name="kind",
         db_column_name="kind",
         column_class_name="Varchar",
@@ -1133,14 +1491,76 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="state",
-        db_column_name="state",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="effective_date",
+        db_column_name="effective_date",
+        column_class_name="Date",
+        column_class=Date,
         params={
-            "length": 16,
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="valid_until",
+        db_column_name="valid_until",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="ground",
+        db_column_name="ground",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="reason",
+        db_column_name="reason",
+        column_class_name="Text",
+        column_class=Text,
+        params={
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1155,10 +1575,31 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="certificate_number",
-        db_column_name="certificate_number",
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="items",
+        db_column_name="items",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="application_number",
+        db_column_name="application_number",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1177,14 +1618,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="created_by",
-        db_column_name="created_by",
-        column_class_name="Integer",
-        column_class=Integer,
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
+        column_name="actor",
+        db_column_name="actor",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": 0,
+            "length": 200,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1198,8 +1640,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
+        table_class_name="CertificateEvent",
+        tablename="certificate_event",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1219,10 +1661,56 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="updated_at",
-        db_column_name="updated_at",
+        table_class_name="AccessToken",
+        tablename="access_token",
+        column_name="token_digest",
+        db_column_name="token_digest",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessToken",
+        tablename="access_token",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessToken",
+        tablename="access_token",
+        column_name="created_at",
+        db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -1240,10 +1728,31 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="submitted_at",
-        db_column_name="submitted_at",
+        table_class_name="AccessToken",
+        tablename="access_token",
+        column_name="expires_at",
+        db_column_name="expires_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AccessToken",
+        tablename="access_token",
+        column_name="revoked_at",
+        db_column_name="revoked_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -1261,15 +1770,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="reviewer_id",
-        db_column_name="reviewer_id",
+        table_class_name="AuditHead",
+        tablename="audit_head",
+        column_name="last_seq",
+        db_column_name="last_seq",
         column_class_name="Integer",
         column_class=Integer,
         params={
-            "default": None,
-            "null": True,
+            "default": 0,
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -1282,163 +1791,37 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="evaluator_id",
-        db_column_name="evaluator_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="decider_id",
-        db_column_name="decider_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="decided_on",
-        db_column_name="decided_on",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="outcome",
-        db_column_name="outcome",
+        table_class_name="AuditHead",
+        tablename="audit_head",
+        column_name="last_hash",
+        db_column_name="last_hash",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 20,
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AuditHead",
+        tablename="audit_head",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
             "default": None,
             "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="info_request",
-        db_column_name="info_request",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="provider_response",
-        db_column_name="provider_response",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="note",
-        db_column_name="note",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Application",
-        tablename="application",
-        column_name="version",
-        db_column_name="version",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 1,
-            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -1688,14 +2071,58 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
-        column_name="application",
-        db_column_name="application",
+        table_class_name="CatalogueItem",
+        tablename="catalogue_item",
+        column_name="code",
+        db_column_name="code",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="number",
+        db_column_name="number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="provider",
+        db_column_name="provider",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": Application,
+            "references": Provider,
             "on_delete": OnDelete.restrict,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -1712,77 +2139,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
-        column_name="reviewer_id",
-        db_column_name="reviewer_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
-        column_name="scores",
-        db_column_name="scores",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
-        column_name="total_score",
-        db_column_name="total_score",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
-        column_name="recommendation",
-        db_column_name="recommendation",
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="kind",
+        db_column_name="kind",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 20,
+            "length": 16,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1797,13 +2161,56 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
-        column_name="remarks",
-        db_column_name="remarks",
-        column_class_name="Text",
-        column_class=Text,
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="valid_from",
+        db_column_name="valid_from",
+        column_class_name="Date",
+        column_class=Date,
         params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="valid_until",
+        db_column_name="valid_until",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="source",
+        db_column_name="source",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1818,14 +2225,183 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Evaluation",
-        tablename="evaluation",
+        table_class_name="Certificate",
+        tablename="certificate",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
             "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Certificate",
+        tablename="certificate",
+        column_name="version",
+        db_column_name="version",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 1,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="topic",
+        db_column_name="topic",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="payload",
+        db_column_name="payload",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="lease_until",
+        db_column_name="lease_until",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="attempts",
+        db_column_name="attempts",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="handled_at",
+        db_column_name="handled_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="OutboxEvent",
+        tablename="outbox_event",
+        column_name="last_error",
+        db_column_name="last_error",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -2264,57 +2840,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CatalogueItem",
-        tablename="catalogue_item",
-        column_name="code",
-        db_column_name="code",
+        table_class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        column_name="kind",
+        db_column_name="kind",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 32,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="seq",
-        db_column_name="seq",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="occurred_at",
-        db_column_name="occurred_at",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
+            "length": 16,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -2329,314 +2862,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="actor_id",
-        db_column_name="actor_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="actor",
-        db_column_name="actor",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="action",
-        db_column_name="action",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="entity_type",
-        db_column_name="entity_type",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="entity_id",
-        db_column_name="entity_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="before",
-        db_column_name="before",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "null",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="after",
-        db_column_name="after",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "null",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="prev_hash",
-        db_column_name="prev_hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AuditEvent",
-        tablename="audit_event",
-        column_name="hash",
-        db_column_name="hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessToken",
-        tablename="access_token",
-        column_name="token_digest",
-        db_column_name="token_digest",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessToken",
-        tablename="access_token",
-        column_name="user",
-        db_column_name="user",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessToken",
-        tablename="access_token",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessToken",
-        tablename="access_token",
-        column_name="expires_at",
-        db_column_name="expires_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AccessToken",
-        tablename="access_token",
-        column_name="revoked_at",
-        db_column_name="revoked_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SignInFailure",
-        tablename="sign_in_failure",
-        column_name="email",
-        db_column_name="email",
+        table_class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        column_name="key",
+        db_column_name="key",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -2645,7 +2874,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -2655,14 +2884,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SignInFailure",
-        tablename="sign_in_failure",
-        column_name="at",
-        db_column_name="at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
+        table_class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        column_name="failures",
+        db_column_name="failures",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "default": TimestamptzNow(),
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -2676,8 +2905,72 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
+        table_class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        column_name="blocked_until",
+        db_column_name="blocked_until",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        column_name="last_at",
+        db_column_name="last_at",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SignInThrottle",
+        tablename="sign_in_throttle",
+        column_name="attempt",
+        db_column_name="attempt",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 32,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
         column_name="number",
         db_column_name="number",
         column_class_name="Varchar",
@@ -2698,8 +2991,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
+        table_class_name="Application",
+        tablename="application",
         column_name="provider",
         db_column_name="provider",
         column_class_name="ForeignKey",
@@ -2722,8 +3015,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
+        table_class_name="Application",
+        tablename="application",
         column_name="kind",
         db_column_name="kind",
         column_class_name="Varchar",
@@ -2744,52 +3037,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
-        column_name="valid_from",
-        db_column_name="valid_from",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
-        column_name="valid_until",
-        db_column_name="valid_until",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
-        column_name="source",
-        db_column_name="source",
+        table_class_name="Application",
+        tablename="application",
+        column_name="state",
+        db_column_name="state",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -2808,8 +3059,51 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
+        table_class_name="Application",
+        tablename="application",
+        column_name="certificate_number",
+        db_column_name="certificate_number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="created_by",
+        db_column_name="created_by",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -2829,8 +3123,219 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Certificate",
-        tablename="certificate",
+        table_class_name="Application",
+        tablename="application",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="submitted_at",
+        db_column_name="submitted_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="reviewer_id",
+        db_column_name="reviewer_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="evaluator_id",
+        db_column_name="evaluator_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="decider_id",
+        db_column_name="decider_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="decided_on",
+        db_column_name="decided_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="outcome",
+        db_column_name="outcome",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="info_request",
+        db_column_name="info_request",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="provider_response",
+        db_column_name="provider_response",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
+        column_name="note",
+        db_column_name="note",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Application",
+        tablename="application",
         column_name="version",
         db_column_name="version",
         column_class_name="Integer",
@@ -2850,14 +3355,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditHead",
-        tablename="audit_head",
-        column_name="last_seq",
-        db_column_name="last_seq",
-        column_class_name="Integer",
-        column_class=Integer,
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="name_ko",
+        db_column_name="name_ko",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": 0,
+            "length": 200,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -2871,10 +3377,54 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditHead",
-        tablename="audit_head",
-        column_name="last_hash",
-        db_column_name="last_hash",
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="name_en",
+        db_column_name="name_en",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="business_number",
+        db_column_name="business_number",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 12,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="institution_report_number",
+        db_column_name="institution_report_number",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -2893,59 +3443,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="AuditHead",
-        tablename="audit_head",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="certificate",
-        db_column_name="certificate",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Certificate,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="kind",
-        db_column_name="kind",
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="representative",
+        db_column_name="representative",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 16,
+            "length": 100,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -2960,180 +3465,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="effective_date",
-        db_column_name="effective_date",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="valid_until",
-        db_column_name="valid_until",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="ground",
-        db_column_name="ground",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="items",
-        db_column_name="items",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "[]",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="application_number",
-        db_column_name="application_number",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="actor",
-        db_column_name="actor",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateEvent",
-        tablename="certificate_event",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="email",
-        db_column_name="email",
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="contact_email",
+        db_column_name="contact_email",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -3141,7 +3476,7 @@ async def forwards():
             "default": "",
             "null": False,
             "primary_key": False,
-            "unique": True,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -3152,14 +3487,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="display_name",
-        db_column_name="display_name",
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="contact_phone",
+        db_column_name="contact_phone",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 200,
+            "length": 32,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -3174,10 +3509,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="password_hash",
-        db_column_name="password_hash",
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="address",
+        db_column_name="address",
         column_class_name="Text",
         column_class=Text,
         params={
@@ -3195,15 +3530,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="role",
-        db_column_name="role",
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="status",
+        db_column_name="status",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
             "length": 16,
-            "default": "",
+            "default": "unverified",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -3217,17 +3552,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="provider",
-        db_column_name="provider",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="verified_at",
+        db_column_name="verified_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "references": Provider,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
+            "default": None,
             "null": True,
             "primary_key": False,
             "unique": False,
@@ -3241,56 +3573,35 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="active",
-        db_column_name="active",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": True,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
-        column_name="is_demo",
-        db_column_name="is_demo",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="User",
-        tablename="app_user",
+        table_class_name="Provider",
+        tablename="provider",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
             "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Provider",
+        tablename="provider",
+        column_name="is_demo",
+        db_column_name="is_demo",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -3476,58 +3787,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="edition",
-        db_column_name="edition",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": CatalogueEdition,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="item",
-        db_column_name="item",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": CatalogueItem,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="position",
-        db_column_name="position",
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="user_id",
+        db_column_name="user_id",
         column_class_name="Integer",
         column_class=Integer,
         params={
@@ -3545,10 +3808,97 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="name_ko",
-        db_column_name="name_ko",
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="key",
+        db_column_name="key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="endpoint",
+        db_column_name="endpoint",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="request_digest",
+        db_column_name="request_digest",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="status",
+        db_column_name="status",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="body",
+        db_column_name="body",
         column_class_name="Text",
         column_class=Text,
         params={
@@ -3566,14 +3916,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="name_en",
-        db_column_name="name_en",
-        column_class_name="Text",
-        column_class=Text,
+        table_class_name="IdempotentResponse",
+        tablename="idempotent_response",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "default": "",
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -3587,10 +3937,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="category",
-        db_column_name="category",
+        table_class_name="NumberCounter",
+        tablename="number_counter",
+        column_name="series",
+        db_column_name="series",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -3598,7 +3948,7 @@ async def forwards():
             "default": "",
             "null": False,
             "primary_key": False,
-            "unique": False,
+            "unique": True,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -3609,228 +3959,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="category_assigned",
-        db_column_name="category_assigned",
-        column_class_name="Boolean",
-        column_class=Boolean,
+        table_class_name="NumberCounter",
+        tablename="number_counter",
+        column_name="last",
+        db_column_name="last",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="tier",
-        db_column_name="tier",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="status",
-        db_column_name="status",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="temporary_until",
-        db_column_name="temporary_until",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="open_to_reported",
-        db_column_name="open_to_reported",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="open_to_reported_until",
-        db_column_name="open_to_reported_until",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="restricted_genes",
-        db_column_name="restricted_genes",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "[]",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="restricted_markers",
-        db_column_name="restricted_markers",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "[]",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="minors",
-        db_column_name="minors",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 16,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="confidence",
-        db_column_name="confidence",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 1,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CatalogueEntry",
-        tablename="catalogue_entry",
-        column_name="notes",
-        db_column_name="notes",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,

@@ -1,12 +1,13 @@
-"""Indexes the tables cannot declare (composite and partial indexes; piccolo issue 1188), and the audit
-chain's head row. Written by hand; portable between SQLite and PostgreSQL."""
+"""What the tables cannot declare (composite and partial indexes, piccolo issue 1188; a table with a
+composite primary key), and the audit chain's head row. Written by hand; portable between SQLite and
+PostgreSQL."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-26T06:00:38:000000"
+ID = "2026-11-26T07:38:19:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "indexes and the audit head"
+DESCRIPTION = "indexes, rate-limit counters and the audit head"
 
 STATEMENTS = [
     # catalogue
@@ -31,6 +32,15 @@ STATEMENTS = [
     "INSERT INTO audit_head (last_seq, last_hash) VALUES (0, '" + "0" * 64 + "')",
     # the outbox: the relay looks for pending events only
     "CREATE INDEX outbox_event_pending ON outbox_event (id) WHERE handled_at IS NULL",
+    # sign-in throttles: one row per (kind, key), claimed with INSERT ... ON CONFLICT (kind, key)
+    "CREATE UNIQUE INDEX sign_in_throttle_kind_key ON sign_in_throttle (kind, key)",
+    # the rate limiter's counters: one row per client, class of request and fixed window, incremented
+    # with one atomic upsert (registry/http/limits.py)
+    "CREATE TABLE rate_limit_window ("
+    " bucket VARCHAR(200) NOT NULL,"
+    " window_start BIGINT NOT NULL,"
+    " hits INTEGER NOT NULL,"
+    " PRIMARY KEY (bucket, window_start))",
 ]
 
 
