@@ -1,5 +1,7 @@
 """Paths of the accounts API, shared by the controller and the tests; the functions give concrete paths."""
 
+from registry.http.paths import concrete
+
 AUTH = "/api/v1/auth"
 TOKEN = f"{AUTH}/token"
 LOGOUT = f"{AUTH}/logout"
@@ -8,10 +10,5 @@ USERS = "/api/v1/users"
 DISABLE = f"{USERS}/{{user_id:int}}/disable"
 ENABLE = f"{USERS}/{{user_id:int}}/enable"
 
-
-def disable(user_id: int) -> str:
-    return f"{USERS}/{user_id}/disable"
-
-
-def enable(user_id: int) -> str:
-    return f"{USERS}/{user_id}/enable"
+disable = concrete(DISABLE)
+enable = concrete(ENABLE)

@@ -1,6 +1,6 @@
 """Paths of the catalogue API, shared by the controller and the tests; the functions give concrete paths."""
 
-from datetime import date
+from registry.http.paths import concrete
 
 BASE = "/api/v1/catalog"
 VERSIONS = f"{BASE}/versions"
@@ -12,18 +12,7 @@ ITEM = f"{BASE}/items/{{code:str}}"
 DRAFTS = f"{BASE}/drafts"
 DRAFT = f"{DRAFTS}/{{version:str}}"
 
-
-def version(version: str | date) -> str:
-    return f"{VERSIONS}/{version}"
-
-
-def publish(version: str | date) -> str:
-    return f"{VERSIONS}/{version}/publish"
-
-
-def item(code: str) -> str:
-    return f"{BASE}/items/{code}"
-
-
-def draft(version: str | date) -> str:
-    return f"{DRAFTS}/{version}"
+version = concrete(VERSION)
+publish = concrete(PUBLISH)
+item = concrete(ITEM)
+draft = concrete(DRAFT)

@@ -1,6 +1,8 @@
 """Paths of the certification API, shared by the controllers and the tests; the functions give concrete
 paths."""
 
+from registry.http.paths import concrete
+
 APPLICATIONS = "/api/v1/applications"
 APPLICATION = f"{APPLICATIONS}/{{application_id:int}}"
 SUBMIT = f"{APPLICATION}/submit"
@@ -17,50 +19,15 @@ SUSPEND = f"{CERTIFICATE}/suspend"
 REVOKE = f"{CERTIFICATE}/revoke"
 REINSTATE = f"{CERTIFICATE}/reinstate"
 
-
-def application(application_id: int) -> str:
-    return f"{APPLICATIONS}/{application_id}"
-
-
-def submit(application_id: int) -> str:
-    return f"{application(application_id)}/submit"
-
-
-def withdraw(application_id: int) -> str:
-    return f"{application(application_id)}/withdraw"
-
-
-def start_review(application_id: int) -> str:
-    return f"{application(application_id)}/start-review"
-
-
-def request_info(application_id: int) -> str:
-    return f"{application(application_id)}/request-info"
-
-
-def evaluation(application_id: int) -> str:
-    return f"{application(application_id)}/evaluation"
-
-
-def decision(application_id: int) -> str:
-    return f"{application(application_id)}/decision"
-
-
-def certificate(number: str) -> str:
-    return f"{CERTIFICATES}/{number}"
-
-
-def history(number: str) -> str:
-    return f"{certificate(number)}/history"
-
-
-def suspend(number: str) -> str:
-    return f"{certificate(number)}/suspend"
-
-
-def revoke(number: str) -> str:
-    return f"{certificate(number)}/revoke"
-
-
-def reinstate(number: str) -> str:
-    return f"{certificate(number)}/reinstate"
+application = concrete(APPLICATION)
+submit = concrete(SUBMIT)
+withdraw = concrete(WITHDRAW)
+start_review = concrete(START_REVIEW)
+request_info = concrete(REQUEST_INFO)
+evaluation = concrete(EVALUATION)
+decision = concrete(DECISION)
+certificate = concrete(CERTIFICATE)
+history = concrete(HISTORY)
+suspend = concrete(SUSPEND)
+revoke = concrete(REVOKE)
+reinstate = concrete(REINSTATE)
