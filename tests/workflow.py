@@ -179,3 +179,15 @@ async def certify(client, staff: Staff, lab: Lab, codes: list[str]) -> str:
     assert r.status_code == 200, r.text
     provider = (await client.get(providers_urls.provider(lab.provider_id))).json()
     return provider["certificate_number"]
+
+
+async def suspend_today(client, staff: Staff, number: str) -> httpx.Response:
+    """A regulator suspends the certificate from today (ground 2), naming the ETag just read."""
+    from registry.certification import urls as certification_urls
+    from registry.kernel.clock import today_in_korea
+
+    etag = (await client.get(certification_urls.certificate(number))).json()["etag"]
+    change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
+    return await client.post(
+        certification_urls.suspend(number), json=change, headers={**staff.regulator, "If-Match": etag}
+    )

@@ -211,7 +211,7 @@ async def recheck_panels(
     steps, step, weight = [], [], 0
     for row in sizes:
         step.append(row["id"])
-        weight += row["items"].count('"code"')
+        weight += len(json.loads(row["items"]))
         if weight >= RECHECK_ITEMS:
             steps.append(step)
             step, weight = [], 0

@@ -4,14 +4,12 @@ process dies in between, handed to one relay at a time when several run — on S
 import asyncio
 
 from registry.audit import urls as audit_urls
-from registry.certification import urls as certification_urls
 from registry.db.engine import write_transaction
-from registry.kernel.clock import today_in_korea
 from registry.kernel.events import Relay, Topic, announce, pending_events
 from registry.kernel.tables import OutboxEvent
 from registry.panels import urls as panels_urls
 from tests.conftest import http_client
-from tests.workflow import certify, make_staff, register_lab
+from tests.workflow import certify, make_staff, register_lab, suspend_today
 
 VITD = {"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"]}
 
@@ -25,11 +23,7 @@ async def test_a_process_that_dies_between_commit_and_recheck_loses_nothing(data
         number = await certify(client, staff, lab, ["NUT-VITD"])
         panel = (await client.post(panels_urls.PANELS, json={"name": "D", "items": [VITD]}, headers=lab.headers)).json()
         assert panel["latest_check"]["verdict"] == "permitted"
-        cert = (await client.get(certification_urls.certificate(number))).json()
-        change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
-        r = await client.post(
-            certification_urls.suspend(number), json=change, headers={**staff.regulator, "If-Match": cert["etag"]}
-        )
+        r = await suspend_today(client, staff, number)
         assert r.status_code == 200, r.text
         stale = (await client.get(panels_urls.panel(panel["id"]), headers=lab.headers)).json()
         assert stale["latest_check"]["verdict"] == "permitted"

@@ -9,10 +9,9 @@ import polars as pl
 
 from registry.audit import urls as audit_urls
 from registry.catalog import urls as catalog_urls
-from registry.certification import urls as certification_urls
 from registry.kernel.clock import today_in_korea
 from registry.panels import urls
-from tests.workflow import certify, make_staff, register_lab
+from tests.workflow import certify, make_staff, register_lab, suspend_today
 
 VITD = {"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"]}
 
@@ -66,11 +65,7 @@ async def test_registered_panel_follows_certificate_changes(client):
     other = await register_lab(client, staff)
     assert (await client.get(urls.panel(panel["id"]), headers=other.headers)).status_code == 404
     # Suspending the certificate from today re-checks the panel at once, and says so in the audit log.
-    cert = (await client.get(certification_urls.certificate(number))).json()
-    change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
-    r = await client.post(
-        certification_urls.suspend(number), json=change, headers={**staff.regulator, "If-Match": cert["etag"]}
-    )
+    r = await suspend_today(client, staff, number)
     assert r.status_code == 200, r.text
     after = (await client.get(urls.panel(panel["id"]), headers=lab.headers)).json()
     assert after["latest_check"]["verdict"] == "not_permitted"
