@@ -80,6 +80,7 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert (
         body["detail"] and body["detail_ko"] and body["title"] and body["type"].endswith(code.lower().replace("_", "-"))
     )
+    assert body["basis_en"] and body["basis_ko"], "every refusal names what it rests on"
     return body
 
 

@@ -17,7 +17,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from registry.db.engine import PooledSQLiteEngine, current_engine
 from registry.http.client import client_address, trusted_networks
-from registry.http.problems import PROBLEM_JSON, TYPE_BASE, render
+from registry.http.problems import PROBLEM_JSON, problem_document, render
 from registry.kernel.errors import DomainError
 from registry.settings import Settings
 
@@ -31,18 +31,7 @@ async def refuse(scope: dict, receive: Any, send: Any, error: DomainError) -> No
     """Answer with the problem details of `error` (the body the exception handlers give), written straight
     to the ASGI server: a refusal under overload must cost next to nothing."""
     entry, en, ko = render(error)
-    body = msgspec.json.encode(
-        {
-            "type": TYPE_BASE + error.code.lower().replace("_", "-"),
-            "title": entry.title_en,
-            "status": entry.status,
-            "detail": en,
-            "code": error.code,
-            "title_ko": entry.title_ko,
-            "detail_ko": ko,
-            "instance": scope["path"],
-        }
-    )
+    body = msgspec.json.encode(problem_document(scope["path"], entry.status, error.code, en, ko))
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
     await send({"type": "http.response.start", "status": entry.status, "headers": headers})

@@ -32,6 +32,7 @@ class ProblemText:
     title_en: str
     title_ko: str
     texts: dict[str, tuple[str, str]]  # variant ("" for the code's own sentence) -> (en, ko)
+    basis: tuple[str, str]  # (en, ko): the rule the refusal rests on
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,13 @@ class ProblemCatalogue:
 def problem_catalogue(path: Path = PROJECT_ROOT / "rules" / "problems.toml") -> ProblemCatalogue:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     terms = {name: (t["en"], t["ko"]) for name, t in raw.pop("terms", {}).items()}
+    default = raw.pop("default_basis")
     codes = {}
     for code, entry in raw.items():
         texts = {"": (entry["en"], entry["ko"])} if "en" in entry else {}
         texts |= {k: (v["en"], v["ko"]) for k, v in entry.items() if isinstance(v, dict)}
-        codes[code] = ProblemText(entry["status"], entry["title_en"], entry["title_ko"], texts)
+        basis = (entry.get("basis_en", default["en"]), entry.get("basis_ko", default["ko"]))
+        codes[code] = ProblemText(entry["status"], entry["title_en"], entry["title_ko"], texts, basis)
     return ProblemCatalogue(codes, terms)
 
 
@@ -87,7 +90,8 @@ def render(error: DomainError) -> tuple[ProblemText, str, str]:
     )
 
 
-def _body(request: Request, status: int, code: str, detail_en: str, detail_ko: str, **extra: Any) -> dict:
+def problem_document(path: str, status: int, code: str, detail_en: str, detail_ko: str, **extra: Any) -> dict:
+    """The body of every problem response, for the exception handlers and the edge's own refusals."""
     codes = problem_catalogue().codes
     entry = codes.get(code) or codes["HTTP_ERROR"]
     return {
@@ -98,7 +102,9 @@ def _body(request: Request, status: int, code: str, detail_en: str, detail_ko: s
         "code": code,
         "title_ko": entry.title_ko,
         "detail_ko": detail_ko,
-        "instance": request.url.path,
+        "basis_en": entry.basis[0],
+        "basis_ko": entry.basis[1],
+        "instance": path,
         **{k: v for k, v in extra.items() if v not in (None, [], {})},
     }
 
@@ -112,7 +118,9 @@ BEARER = {"WWW-Authenticate": 'Bearer realm="dtc-registry"'}
 
 def problem_response(request: Request, exc: DomainError) -> Response:
     entry, en, ko = render(exc)
-    body = _body(request, entry.status, exc.code, en, ko, errors=[e.as_dict() for e in exc.errors], **exc.extra)
+    body = problem_document(
+        request.url.path, entry.status, exc.code, en, ko, errors=[e.as_dict() for e in exc.errors], **exc.extra
+    )
     headers = {**BEARER, **exc.headers} if entry.status == 401 else exc.headers
     return _respond(body, entry.status, headers or None)
 
@@ -145,7 +153,9 @@ def http_response(request: Request, exc: HTTPException) -> Response:
     if status == 413:
         return problem_response(request, DomainError("PAYLOAD_TOO_LARGE", max=_body_limit(request), headers=headers))
     # Litestar's own refusals (e.g. 413): its text in both fields, with its status.
-    return _respond(_body(request, status, "HTTP_ERROR", str(exc.detail), str(exc.detail)), status, headers)
+    return _respond(
+        problem_document(request.url.path, status, "HTTP_ERROR", str(exc.detail), str(exc.detail)), status, headers
+    )
 
 
 def _body_limit(request: Request) -> int | str:

@@ -19,7 +19,7 @@ import polars as pl
 
 from registry.catalog.model import GENE_SYMBOL, RSID, Catalogue, EntryStatus, Tier
 from registry.certification.model import CertificateRecord, in_force
-from registry.kernel.findings import finding_rules, render_messages, template_fields
+from registry.kernel.findings import attach_bases, finding_rules, render_messages, template_fields
 
 DAWN = dt.date(1, 1, 1)
 ONE_DAY = dt.timedelta(days=1)
@@ -58,7 +58,7 @@ ROW_SCHEMA = {
     "validation_ref": pl.String,
 }
 PANEL_SCHEMA = {"panel_id": pl.String, "claims": pl.String}
-FINDING_COLUMNS = ["panel_id", "item", "code", "severity", "message_ko", "message_en", "basis"]
+FINDING_COLUMNS = ["panel_id", "item", "code", "severity", "message_ko", "message_en", "basis_ko", "basis_en"]
 
 
 # --- what the rules say at each date (computed once per catalogue / certificate revision) ---------------
@@ -165,6 +165,7 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
                     "standing": found.standing.standing.value,
                     "certificate": found.certificate.number,
                     "since": found.standing.since,
+                    "valid_until": found.standing.valid_until,
                 }
             )
             items += [{"segment": segment_id, "code": code} for code in found.codes]
@@ -177,6 +178,7 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
             "standing": pl.String,
             "certificate": pl.String,
             "since": pl.Date,
+            "valid_until": pl.Date,
         },
     ).sort("start")
     certified = (
@@ -218,7 +220,6 @@ def _rules_table() -> pl.DataFrame:
         {
             "code": list(rules),
             "severity": [r.severity.value for r in rules.values()],
-            "basis": [r.basis for r in rules.values()],
             "step": [STEP_ORDER.get(c, 9) for c in rules],
         }
     )
@@ -272,6 +273,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         *[f"cat_{k}" for k in ("edition", "first_listed", "withdrawn_in", "until")],
         "certificate",
         "since",
+        "valid_until",
     ]
     parts = [
         rows.filter(pl.col("cat_code").is_not_null()).select(*base, pl.col("cat_code").alias("finding")),
@@ -289,6 +291,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         .select(*base, pl.lit("DUPLICATE_ITEM").alias("finding")),
     ]
     item_findings = pl.concat(parts, how="diagonal_relaxed")
+    panel_dates = rows.group_by("panel_id").agg(pl.col("as_of").first())
     claims = (
         panels.select(pl.col("panel_id").cast(pl.String), pl.col("claims").cast(pl.String).fill_null(""))
         .filter(pl.col("claims") != "")
@@ -303,8 +306,10 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
             pl.lit("PROHIBITED_CLAIM").alias("finding"),
             pl.lit(1_000_000, dtype=pl.Int32).alias("position"),
         )
+        .join(panel_dates, on="panel_id", how="left")
     )
     findings = pl.concat([item_findings, claims], how="diagonal_relaxed")
+    findings = attach_bases(findings, "as_of", code_column="finding")
     findings = findings.with_columns(
         pl.col("code").alias("item"),
         pl.col("finding").alias("code"),

@@ -70,7 +70,8 @@ class FindingOut(msgspec.Struct):
     severity: str
     message_ko: str
     message_en: str
-    basis: str
+    basis_ko: str
+    basis_en: str
 
 
 class CertificateRef(msgspec.Struct):

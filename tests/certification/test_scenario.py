@@ -39,7 +39,7 @@ async def test_from_registration_to_public_lookup(client):
     assert r.status_code == 422, r.text
     findings = {(f["item"], f["code"]) for f in r.json()["findings"]}
     assert findings == {("SKN-ELAST", "ITEM_WITHDRAWN"), ("SKN-ELAST", "EVIDENCE_INSUFFICIENT")}
-    assert all(f["message_ko"] and f["message_en"] and f["basis"] for f in r.json()["findings"])
+    assert all(f["message_ko"] and f["message_en"] and f["basis_ko"] and f["basis_en"] for f in r.json()["findings"])
 
     # 3. The provider fixes the draft (If-Match required) and submits with an Idempotency-Key, twice.
     fixed = {

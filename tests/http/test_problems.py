@@ -80,9 +80,12 @@ def test_korean_sentences_hold_no_english():
     (a header, a media type, a path, a date pattern), never a plain English word."""
     raw = tomllib.loads(PROBLEMS.read_text(encoding="utf-8"))
     terms = raw.pop("terms")
-    sentences = [(f"terms.{n}", t["ko"]) for n, t in terms.items()]
+    sentences = [(f"terms.{n}", t["ko"]) for n, t in terms.items()] + [
+        ("default_basis", raw.pop("default_basis")["ko"])
+    ]
     for code, entry in raw.items():
         sentences += [(code, entry["title_ko"])] + ([(code, entry["ko"])] if "ko" in entry else [])
+        sentences += [(f"{code}.basis_ko", entry["basis_ko"])] if "basis_ko" in entry else []
         sentences += [(f"{code}.{k}", v["ko"]) for k, v in entry.items() if isinstance(v, dict)]
     english = []
     for where, text in sentences:

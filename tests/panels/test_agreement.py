@@ -30,7 +30,7 @@ panels = st.fixed_dictionaries(
     {"items": st.lists(panel_item, min_size=1, max_size=4), "target": st.sampled_from(["adult", "minor"]),
      "claims": st.sampled_from(CLAIMS), "as_of": st.sampled_from([*DATES, *["today"] * 4])}
 )  # fmt: skip
-COMPARED = ("item", "code", "severity", "message_en", "message_ko", "basis")
+COMPARED = ("item", "code", "severity", "message_en", "message_ko", "basis_ko", "basis_en")
 
 
 async def lab_with_history(client):

@@ -159,7 +159,7 @@ async def test_concurrent_single_checks_answer_each_their_own(client):
         {"items": [VITD]},
         {"items": [{"code": "SKN-ELAST", "genes": ["MMP1"]}], "as_of": "2021-01-01"},
         {"items": [{"code": "HLT-BMI", "genes": ["FTO"]}], "target": "minor"},
-        {"items": [VITD, VITD], "claims": "Prevents rickets."},
+        {"items": [VITD, VITD], "claims": "Diagnoses rickets."},
         {"items": [{"code": "NUT-VITC", "genes": ["SLC23A1"]}], "as_of": "2018-05-05"},
         {"items": [{"code": "NOPE-1"}]},
     ] * 3

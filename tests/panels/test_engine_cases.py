@@ -36,7 +36,7 @@ def test_case(rules, case):
     assert found == expected, (name, result.findings.select("item", "code", "message_en").rows())
     assert result.panels["verdict"].item() == verdict
     for f in result.findings.iter_rows(named=True):
-        assert f["message_ko"] and f["message_en"] and f["basis"] and "?" not in f["message_en"], f
+        assert f["message_ko"] and f["message_en"] and f["basis_ko"] and f["basis_en"] and "?" not in f["message_en"], f
 
 
 def test_all_cases_in_one_batch_agree_with_each_alone(rules):
@@ -55,7 +55,7 @@ def test_messages_name_dates_and_editions(rules):
     )
     case = next(c for c in CASES if c[0] == "suspended certificate")
     message = check(*frames_for([case]), rules).findings["message_ko"].item()
-    assert message == "인증서 DTC-2022-0001은(는) 2024-06-01에 정지 상태입니다(2024-05-20부터)."
+    assert message == "인증서 DTC-2022-0001은(는) 2024-06-01에 효력이 정지된 상태입니다(업무정지, 2024-05-20부터)."
 
 
 def test_verdict_names_the_edition_and_certificate(rules):
@@ -66,3 +66,27 @@ def test_verdict_names_the_edition_and_certificate(rules):
         "DTC-2022-0001",
         "active",
     )
+
+
+def _finding(rules, name: str, **changes) -> dict:
+    case = next(c for c in CASES if c[0] == name)
+    if "as_of" in changes:
+        case = (case[0], changes["as_of"], *case[2:])
+    return check(*frames_for([case]), rules).findings.row(0, named=True)
+
+
+def test_the_basis_is_the_instrument_in_force_on_the_date_asked(rules):
+    pilot = _finding(rules, "pilot item without certification", as_of="2021-06-01")
+    assert "2020-02-17" in pilot["basis_en"] and "49-2" not in pilot["basis_en"]
+    transition = _finding(rules, "pilot item without certification", as_of="2022-06-01")
+    assert "Act 17783" in transition["basis_en"] and "제49조의2제2항" in transition["basis_ko"]
+    certified = _finding(rules, "first day after the open mode")
+    assert certified["basis_en"] == "Bioethics and Safety Act Art. 49-2(2); Art. 50(3)2"
+
+
+def test_an_expired_certificate_names_its_last_valid_day_and_the_possible_step(rules):
+    expired = _finding(rules, "expired certificate")
+    assert expired["message_ko"] == (
+        "인증서 DTC-2022-0001의 유효기간이 2025-12-29에 끝났습니다. 다시 검사하려면 인증을 새로 신청해야 합니다."
+    )
+    assert "apply for certification anew" in expired["message_en"]
