@@ -73,7 +73,6 @@ def setting(mix: str, rows: int, seed: int = 7):
             data["code"].append(code)
             data["genes"].append(genes)
             data["markers"].append(["rs2228570"])
-            data["validation_ref"].append(None)
         claims.append("Know your tendencies." if rng.random() > 0.01 else "Prevents disease.")
         panel += 1
     frame = pl.DataFrame(data, schema=ROW_SCHEMA).head(rows)
@@ -111,6 +110,11 @@ def python_loop(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -
         starts.append(r["start"])
         values.append(r)
     certified = {(r["segment"], r["code"]) for r in rules.certified.iter_rows(named=True)}
+    validated: dict[tuple[int, str], tuple[list, list]] = {}
+    for r in rules.validations.iter_rows(named=True):
+        starts, values = validated.setdefault((r["provider_id"], r["code"]), ([], []))
+        starts.append(r["val_start"])
+        values.append(r["validated"])
     symbol = re.compile(SYMBOL_PATTERN)
     claim = re.compile(r"(?i)prevent|diagnos|treat|cure|진단|치료|예방")
     found = 0
@@ -134,7 +138,8 @@ def python_loop(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -
                 found += 1
         found += sum(1 for m in (*r["genes"], *r["markers"]) if not symbol.match(m))
         found += r["target"] == "minor" and not s["minors_ok"]
-        found += bool(s["disease"] and not r["validation_ref"])
+        v = validated.get((r["provider_id"], r["code"]))
+        found += bool(s["disease"] and not (v and v[1][bisect.bisect_right(v[0], r["as_of"]) - 1]))
         key = (r["panel_id"], r["code"])
         found += key in seen
         seen.add(key)

@@ -20,7 +20,7 @@ from registry.accounts.api import AccountsController, UsersController
 from registry.accounts.service import demo_accounts_present, principal_for_token
 from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
-from registry.certification.api import ApplicationsController, CertificatesController
+from registry.certification.api import ApplicationsController, CertificatesController, ValidationsController
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.auth import TokenAuthentication
 from registry.http.limits import ConcurrencyLimit, RateLimit
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             UsersController,
             ApplicationsController,
             CertificatesController,
+            ValidationsController,
             ProvidersController,
             AuditController,
             PanelsController,

@@ -16,13 +16,14 @@ from registry.certification.tables import (
     CertificateEvent,
     CertificateItem,
     Evaluation,
+    Validation,
 )
 from registry.db.engine import use_engine
 from registry.db.tables import NumberCounter
 from registry.http.tables import IdempotentResponse
 from registry.kernel.events import Relay, Topic
 from registry.kernel.tables import OutboxEvent
-from registry.panels.service import on_certificate_event, on_edition_published
+from registry.panels.service import on_certificate_event, on_edition_published, on_validation_event
 from registry.panels.tables import Panel
 from registry.providers.tables import Provider
 
@@ -47,6 +48,7 @@ TABLES = [
     Panel,
     OutboxEvent,
     NumberCounter,
+    Validation,
 ]
 
 LISTENERS = {
@@ -55,6 +57,8 @@ LISTENERS = {
     Topic.certificate_status_changed: [on_certificate_event],
     Topic.edition_published: [on_edition_published],
     Topic.application_decided: [take_approved_proposals],
+    Topic.validation_recorded: [on_validation_event],
+    Topic.validation_withdrawn: [on_validation_event],
 }
 
 

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from registry.certification import applications, certificates, decisions, urls
+from registry.certification import applications, certificates, decisions, urls, validations
 from registry.certification.model import (
     ApplicationContent,
     ApplicationState,
@@ -20,6 +20,7 @@ from registry.certification.model import (
     InfoRequestInput,
     StatusChangeInput,
 )
+from registry.certification.model.validations import ValidationInput, WithdrawalInput
 from registry.certification.schemas import (
     ApplicationList,
     ApplicationOut,
@@ -27,10 +28,12 @@ from registry.certification.schemas import (
     CertificateOut,
     DryRunOut,
     SubmissionOut,
+    ValidationList,
+    ValidationOut,
 )
 from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.idempotency import once
-from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
+from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor, paginate
 from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date
 from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
@@ -203,3 +206,38 @@ class CertificatesController(Controller):
         self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:
         return await self._change(request, number, EventKind.reinstated, data, if_match)
+
+
+class ValidationsController(Controller):
+    """Validation on record for disease-tier items: a regulator writes, anyone reads."""
+
+    tags = ("validations",)
+
+    @post(urls.VALIDATIONS, guards=[regulator_only], operation_id="recordValidation", status_code=201)
+    async def record(self, request: Request, data: JSONBody[ValidationInput]) -> ValidationOut:
+        return await validations.record_validation(signed_in_principal(request), data)
+
+    @get(urls.VALIDATIONS, operation_id="listValidations", summary="Validation records, by provider or item (public)")
+    async def list(
+        self,
+        provider_id: Annotated[int | None, QueryParameter(description="one provider's records", required=False)] = None,
+        item: Annotated[str | None, QueryParameter(description="one item code's records", required=False)] = None,
+        as_of: AsOf = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> ValidationList:
+        day = parse_date("as_of", as_of, default=today_in_korea())
+        code = item.strip().upper() if item else None
+        rows = await validations.list_validations(day, provider_id=provider_id, code=code)
+        page = paginate(rows, lambda r: str(r.id), limit, cursor)
+        return ValidationList(data=page.rows, total=page.total, next_cursor=page.next_cursor)
+
+    @get(urls.VALIDATION, operation_id="getValidation", summary="One validation record (public)")
+    async def read(self, validation_id: FromPath[int], as_of: AsOf = None) -> ValidationOut:
+        return await validations.read_validation(validation_id, parse_date("as_of", as_of, default=today_in_korea()))
+
+    @post(urls.WITHDRAW_VALIDATION, guards=[regulator_only], operation_id="withdrawValidation", status_code=200)
+    async def withdraw(
+        self, request: Request, validation_id: FromPath[int], data: JSONBody[WithdrawalInput]
+    ) -> ValidationOut:
+        return await validations.withdraw_validation(signed_in_principal(request), validation_id, data)

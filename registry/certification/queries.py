@@ -21,8 +21,9 @@ from registry.certification.model import (
     StandingOnDate,
     in_force,
 )
+from registry.certification.model.validations import ValidationRecord
 from registry.certification.schemas import CertificateOut
-from registry.certification.tables import Certificate, CertificateEvent, CertificateItem
+from registry.certification.tables import Certificate, CertificateEvent, CertificateItem, Validation
 from registry.kernel.errors import etag
 
 
@@ -155,3 +156,11 @@ def certificate_on(state: CertificateState, day: dt.date, catalogue: Catalogue) 
         "etag": etag(row["version"]),
     }
     return msgspec.convert(body, CertificateOut)
+
+
+async def validation_records() -> list[ValidationRecord]:
+    """Every validation record as the rules read it (withdrawn ones too: they covered until withdrawn)."""
+    rows = await Validation.select(
+        Validation.provider, Validation.code, Validation.committee_decided_on, Validation.withdrawn_on
+    )
+    return [ValidationRecord(r["provider"], r["code"], r["committee_decided_on"], r["withdrawn_on"]) for r in rows]

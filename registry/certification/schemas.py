@@ -141,3 +141,29 @@ class CertificateHistoryOut(msgspec.Struct):
     number: str
     kind: str
     events: list[CertificateEventOut]
+
+
+class ValidationOut(msgspec.Struct):
+    """A validation record as anyone may read it, and whether it covers the day asked."""
+
+    id: int
+    provider_id: int
+    code: str
+    sandbox_designation: str
+    sandbox_granted_by: str
+    sandbox_from: str
+    sandbox_until: str
+    committee_decided_on: str
+    committee_reference: str | None
+    note: str
+    recorded_at: str
+    withdrawn_on: str | None
+    withdrawal_reason: str
+    as_of: str
+    covers_as_of: bool
+
+
+class ValidationList(msgspec.Struct):
+    data: list[ValidationOut]
+    total: int
+    next_cursor: str | None

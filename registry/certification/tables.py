@@ -86,3 +86,23 @@ class CertificateEvent(Table, tablename="certificate_event"):
     application_number = Varchar(length=20, null=True, default=None)
     actor = Varchar(length=200, null=False)
     created_at = Timestamptz(null=False)
+
+
+class Validation(Table, tablename="validation_record"):
+    """A disease-tier item's validation for one provider: the regulatory-sandbox designation and the
+    National Bioethics Committee decision, recorded by a regulator; withdrawn, never deleted."""
+
+    provider = ForeignKey(Provider, null=False, on_delete=OnDelete.restrict)
+    code = Varchar(length=32, null=False)
+    sandbox_designation = Varchar(length=200, null=False)
+    sandbox_granted_by = Varchar(length=200, null=False)
+    sandbox_from = Date(null=False)
+    sandbox_until = Date(null=False)
+    committee_decided_on = Date(null=False)
+    committee_reference = Varchar(length=200, null=True, default=None)
+    note = Text(null=False, default="")
+    recorded_by = Varchar(length=200, null=False)
+    recorded_at = Timestamptz(null=False)
+    withdrawn_on = Date(null=True, default=None)
+    withdrawal_reason = Text(null=False, default="")
+    withdrawn_at = Timestamptz(null=True, default=None)

@@ -19,6 +19,10 @@ SUSPEND = f"{CERTIFICATE}/suspend"
 REVOKE = f"{CERTIFICATE}/revoke"
 REINSTATE = f"{CERTIFICATE}/reinstate"
 
+VALIDATIONS = "/api/v1/validations"
+VALIDATION = f"{VALIDATIONS}/{{validation_id:int}}"
+WITHDRAW_VALIDATION = f"{VALIDATION}/withdraw"
+
 application = concrete(APPLICATION)
 submit = concrete(SUBMIT)
 withdraw = concrete(WITHDRAW)
@@ -31,3 +35,5 @@ history = concrete(HISTORY)
 suspend = concrete(SUSPEND)
 revoke = concrete(REVOKE)
 reinstate = concrete(REINSTATE)
+validation = concrete(VALIDATION)
+withdraw_validation = concrete(WITHDRAW_VALIDATION)

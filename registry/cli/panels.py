@@ -114,7 +114,7 @@ def check(file: Path, provider: int | None, as_of: str | None, output: Path | No
     """Check a file of panel-item rows (CSV, Parquet, JSON lines) with progress and a summary.
 
     One row per panel item: panel_id, code, and optionally provider_id, as_of, target (adult or minor),
-    genes and markers (';' between symbols in CSV), validation_ref, claims. The results are one row per
+    genes and markers (';' between symbols in CSV), claims. The results are one row per
     finding, and one for each panel without any; the summary goes to standard error.
     """
     fmt = format_of(file)

@@ -32,6 +32,8 @@ class Topic(StrEnum):
     certificate_changed = "certificate.changed"  # items added, renewed
     certificate_status_changed = "certificate.status_changed"  # suspended, reinstated, revoked
     application_decided = "application.decided"
+    validation_recorded = "validation.recorded"
+    validation_withdrawn = "validation.withdrawn"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ MAX_UPLOAD_ROWS = 1_000_000
 
 def read_batch(data: bytes, fmt: str) -> pl.DataFrame:
     """Panel-item rows from CSV, Parquet or JSON lines: panel_id, code, and optionally provider_id,
-    as_of, target, genes, markers, validation_ref, claims (one row per panel item)."""
+    as_of, target, genes, markers, claims (one row per panel item). Any other column is refused by name,
+    `validation_ref` too: a disease item's validation is a record the registry holds, not a cell."""
     try:
         if fmt == "csv":
             frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
@@ -50,9 +51,10 @@ def read_batch(data: bytes, fmt: str) -> pl.DataFrame:
     if missing:
         raise BatchError(missing[0], "missing column")
     unknown = sorted(
-        set(frame.columns)
-        - {"panel_id", "code", "provider_id", "as_of", "target", "genes", "markers", "validation_ref", "claims"}
+        set(frame.columns) - {"panel_id", "code", "provider_id", "as_of", "target", "genes", "markers", "claims"}
     )
+    if "validation_ref" in unknown:
+        raise BatchError("validation_ref", "unknown column (a validation is the registry's own record, not a cell)")
     if unknown:
         raise BatchError(unknown[0], "unknown column")
     for column, dtype in frame.schema.items():
@@ -138,9 +140,6 @@ def _prepare(
         pl.col("code").cast(pl.String).str.strip_chars().str.to_uppercase(),
         _as_list("genes", frame).alias("genes"),
         _as_list("markers", frame).alias("markers"),
-        (pl.col("validation_ref").cast(pl.String) if "validation_ref" in cols else pl.lit(None, dtype=pl.String)).alias(
-            "validation_ref"
-        ),
     )
     for column, bad in (
         ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),

@@ -19,6 +19,7 @@ import polars as pl
 
 from registry.catalog.model import GENE_SYMBOL, RSID, Catalogue, EntryStatus, Tier
 from registry.certification.model import CertificateRecord, in_force
+from registry.certification.model.validations import ValidationRecord, coverage_changes
 from registry.kernel.findings import attach_bases, finding_rules, render_messages, template_fields
 
 DAWN = dt.date(1, 1, 1)
@@ -55,7 +56,6 @@ ROW_SCHEMA = {
     "code": pl.String,
     "genes": pl.List(pl.String),
     "markers": pl.List(pl.String),
-    "validation_ref": pl.String,
 }
 PANEL_SCHEMA = {"panel_id": pl.String, "claims": pl.String}
 FINDING_COLUMNS = ["panel_id", "item", "code", "severity", "message_ko", "message_en", "basis_ko", "basis_en"]
@@ -189,6 +189,16 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
     return seg, certified
 
 
+def validation_segments(records: Iterable[ValidationRecord]) -> pl.DataFrame:
+    """For each provider and item with a validation record, the dates from which whether a record covers
+    it changes, and the answer (the domain's `covers`)."""
+    return pl.DataFrame(
+        coverage_changes(records),
+        schema={"provider_id": pl.Int64, "code": pl.String, "val_start": pl.Date, "validated": pl.Boolean},
+        orient="row",
+    ).sort("val_start")
+
+
 @dataclass(frozen=True)
 class RulesAtDates:
     """Everything a check needs besides the panels, precomputed; immutable, shared between requests."""
@@ -197,11 +207,19 @@ class RulesAtDates:
     editions: pl.DataFrame
     certificates: pl.DataFrame
     certified: pl.DataFrame
+    validations: pl.DataFrame
 
     @classmethod
-    def build(cls, catalogue: Catalogue, records: Iterable[CertificateRecord]) -> RulesAtDates:
+    def build(
+        cls,
+        catalogue: Catalogue,
+        records: Iterable[CertificateRecord],
+        validations: Iterable[ValidationRecord] = (),
+    ) -> RulesAtDates:
         seg, certified = certificate_segments(records)
-        return cls(catalogue_segments(catalogue), edition_segments(catalogue), seg, certified)
+        return cls(
+            catalogue_segments(catalogue), edition_segments(catalogue), seg, certified, validation_segments(validations)
+        )
 
 
 # --- the check ------------------------------------------------------------------------------------------
@@ -239,8 +257,18 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         strategy="backward",
         check_sortedness=False,
     )
+    # A disease item's validation on record for this provider (none for a check without a provider).
+    rows = rows.join_asof(
+        rules.validations,
+        left_on="as_of",
+        right_on="val_start",
+        by=["provider_id", "code"],
+        strategy="backward",
+        check_sortedness=False,
+    )
     rows = rows.join(rules.certified, on=["segment", "code"], how="left").with_columns(
         pl.col("certified").fill_null(False),
+        pl.col("validated").fill_null(False),
         pl.col("genes").fill_null([]),
         pl.col("markers").fill_null([]),
     )
@@ -282,7 +310,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         rows.filter(known & (pl.col("target") == "minor") & ~pl.col("minors_ok")).select(
             *base, pl.lit("MINORS_NOT_PERMITTED").alias("finding")
         ),
-        rows.filter(known & pl.col("disease") & pl.col("validation_ref").fill_null("").str.strip_chars().eq("")).select(
+        rows.filter(known & pl.col("disease") & ~pl.col("validated")).select(
             *base, pl.lit("VALIDATION_REQUIRED").alias("finding")
         ),
         rows.filter(~pl.struct("panel_id", "code").is_first_distinct())

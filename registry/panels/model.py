@@ -24,7 +24,6 @@ class PanelItem(BaseModel):
     code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=32)]
     genes: list[Symbol] = Field(default_factory=list, max_length=1000)
     markers: list[Symbol] = Field(default_factory=list, max_length=10000)
-    validation_ref: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
 
 
 class PanelRequest(BaseModel):

@@ -1,5 +1,6 @@
-"""What every panel check shares: the rules at every date (rebuilt only when a certificate event or a
-published edition was added), the engine's rows built from panels, and the JSON answer per panel."""
+"""What every panel check shares: the rules at every date (rebuilt only when a certificate event, a
+published edition or a validation record was added, or a validation record withdrawn), the engine's rows
+built from panels, and the JSON answer per panel."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from registry.accounts.model import Principal, Role
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import published_catalogue
 from registry.catalog.tables import CatalogueEdition
-from registry.certification.queries import certificate_records
+from registry.certification.queries import certificate_records, validation_records
 from registry.db.cache import RevisionCache
 from registry.kernel.errors import DomainError, FieldError
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, CheckResult, RulesAtDates
@@ -25,7 +26,10 @@ async def _revision() -> tuple:
         "SELECT (SELECT COUNT(*) FROM certificate_event) AS events, "
         "(SELECT MAX(id) FROM certificate_event) AS last_event, "
         "(SELECT COUNT(*) FROM catalogue_edition WHERE state = 'published') AS editions, "
-        "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition"
+        "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition, "
+        "(SELECT COUNT(*) FROM validation_record) AS validations, "
+        "(SELECT COUNT(*) FROM validation_record WHERE withdrawn_on IS NOT NULL) AS withdrawals, "
+        "(SELECT MAX(id) FROM validation_record) AS last_validation"
     )
     return tuple(rows[0].values())
 
@@ -33,7 +37,8 @@ async def _revision() -> tuple:
 async def _build() -> tuple[RulesAtDates, Catalogue]:
     catalogue = await published_catalogue()
     records = await certificate_records()
-    return await anyio.to_thread.run_sync(RulesAtDates.build, catalogue, records), catalogue
+    validations = await validation_records()
+    return await anyio.to_thread.run_sync(RulesAtDates.build, catalogue, records, validations), catalogue
 
 
 _rules: RevisionCache[tuple[RulesAtDates, Catalogue]] = RevisionCache(_revision, _build)
@@ -57,7 +62,6 @@ def panel_rows(
             "code": item.code,
             "genes": item.genes,
             "markers": item.markers,
-            "validation_ref": item.validation_ref,
         }
         for i, item in enumerate(items)
     ]

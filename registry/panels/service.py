@@ -275,6 +275,12 @@ async def on_certificate_event(event: DomainEvent) -> None:
     await recheck_panels([p["provider_id"]], reason=f"certificate {p['certificate']} {p['kind']}")
 
 
+async def on_validation_event(event: DomainEvent) -> None:
+    """A validation record of a provider was recorded or withdrawn: its panels are re-checked."""
+    p = event.payload
+    await recheck_panels([p["provider_id"]], reason=f"validation {p['validation_id']} of {p['code']} {p['kind']}")
+
+
 async def on_edition_published(event: DomainEvent) -> None:
     """A new edition of the permitted list: every registered panel is re-checked."""
     await recheck_panels(None, reason=f"edition {event.payload['version']} published")

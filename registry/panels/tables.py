@@ -11,7 +11,7 @@ class Panel(Table, tablename="panel"):
     name = Varchar(length=200, null=False)
     target = Varchar(length=8, null=False)  # adult | minor
     claims = Text(null=False, default="")
-    items = Text(null=False)  # JSON list of {code, genes, markers, validation_ref}
+    items = Text(null=False)  # JSON list of {code, genes, markers}
     created_at = Timestamptz(null=False)
     checked_at = Timestamptz(null=False)
     verdict = Varchar(length=16, null=False)

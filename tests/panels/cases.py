@@ -8,6 +8,7 @@ import datetime as dt
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue, EntryFile, MinorsPolicy
 from registry.certification.model import CertificateEventView, CertificateKind, CertificateRecord, EventKind
+from registry.certification.model.validations import ValidationRecord
 from tests.conftest import rules_path
 
 D = dt.date.fromisoformat
@@ -42,7 +43,7 @@ def cert(provider, number, issued, until, items, *events):
     )
 
 
-CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE = 1, 2, 3, 4, 5, 6
+CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE, DISEASE_UNVALIDATED = 1, 2, 3, 4, 5, 6, 7
 
 RECORDS = [
     cert(CERTIFIED, "DTC-2022-0001", "2022-12-30", "2025-12-29",
@@ -57,11 +58,19 @@ RECORDS = [
          ("renewed", "2025-11-28", {"valid_until": D("2028-12-29")})),
     cert(DISEASE, "DTC-2026-0001", "2026-01-01", "2028-12-31",
          [("DIS-T2D", "2026-01-01"), ("TRT-TEMP", "2026-01-01"), ("NUT-VITD", "2026-01-01")]),
+    cert(DISEASE_UNVALIDATED, "DTC-2026-0002", "2026-01-01", "2028-12-31", [("DIS-T2D", "2026-01-01")]),
 ]  # fmt: skip
 
+# DISEASE's validations of DIS-T2D: the committee decided on 2026-01-15, the record was withdrawn from
+# 2026-09-01, and a second record covers it again from 2027-03-01. DISEASE_UNVALIDATED has none.
+VALIDATIONS = [
+    ValidationRecord(DISEASE, "DIS-T2D", D("2026-01-15"), D("2026-09-01")),
+    ValidationRecord(DISEASE, "DIS-T2D", D("2027-03-01")),
+]
 
-def item(code, genes=(), markers=(), validation_ref=None):
-    return {"code": code, "genes": list(genes), "markers": list(markers), "validation_ref": validation_ref}
+
+def item(code, genes=(), markers=()):
+    return {"code": code, "genes": list(genes), "markers": list(markers)}
 
 
 # (name, as_of, provider, target, items, claims, verdict, {(item, code), ...})
@@ -114,8 +123,14 @@ CASES = [
     ("wellness wording passes", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "Your tendency and habits; 건강 관리", "permitted", set()),
     ("duplicate item is a warning", "2024-01-15", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"]), item("NUT-VITD", ["GC"])], "", "permitted", {("NUT-VITD", "DUPLICATE_ITEM")}),
     ("unknown item", "2024-01-15", CERTIFIED, "adult", [item("XYZ-UNKNOWN")], "", "not_permitted", {("XYZ-UNKNOWN", "UNKNOWN_ITEM")}),
-    ("disease item without validation", "2026-02-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "not_permitted", {("DIS-T2D", "VALIDATION_REQUIRED")}),
-    ("disease item with validation", "2026-02-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"], validation_ref="NBC-2025-07")], "", "permitted", set()),
+    ("disease item without validation", "2026-02-01", DISEASE_UNVALIDATED, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "not_permitted", {("DIS-T2D", "VALIDATION_REQUIRED")}),
+    ("disease item with validation", "2026-02-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "permitted", set()),
+    ("disease item the day before the committee decision", "2026-01-14", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "not_permitted", {("DIS-T2D", "VALIDATION_REQUIRED")}),
+    ("disease item on the day of the committee decision", "2026-01-15", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "permitted", set()),
+    ("disease item the day before the withdrawal", "2026-08-31", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "permitted", set()),
+    ("disease item from the withdrawal on", "2026-09-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "not_permitted", {("DIS-T2D", "VALIDATION_REQUIRED")}),
+    ("disease item validated again by a later record", "2027-06-01", DISEASE, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "permitted", set()),
+    ("disease item checked without a provider", "2026-02-01", None, "adult", [item("DIS-T2D", ["TCF7L2"])], "", "not_permitted", {("DIS-T2D", "PROVIDER_NOT_CERTIFIED"), ("DIS-T2D", "VALIDATION_REQUIRED")}),
     ("temporary permission lapsed", "2026-07-01", DISEASE, "adult", [item("TRT-TEMP", ["ALDH2"])], "", "not_permitted", {("TRT-TEMP", "TEMPORARY_PERMISSION_EXPIRED")}),
     ("temporary permission's last day", "2026-06-30", DISEASE, "adult", [item("TRT-TEMP", ["ALDH2"])], "", "permitted", set()),
     ("item whose minors policy allows it", "2026-02-01", DISEASE, "minor", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),

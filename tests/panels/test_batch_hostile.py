@@ -14,7 +14,7 @@ from registry.panels import urls
 from registry.panels.batch import BatchError, neutralise_formulas, prepare_batch, read_batch, write_batch
 from tests.workflow import assert_problem, certify, make_staff, register_lab
 
-COLUMNS = ["panel_id", "code", "provider_id", "as_of", "target", "genes", "markers", "validation_ref", "claims"]
+COLUMNS = ["panel_id", "code", "provider_id", "as_of", "target", "genes", "markers", "claims"]
 CELLS = ["", "1", "-1", str(2**63), str(2**31), "0", "abc", "2024-01-01", "adult", "minor", "=1+1", '"', "a;b"]
 CELLS += ["\x00", "1e9", "2024-13-45", "nan", "NUT-VITD", "@SUM(A1)", "é한", "\r", ",,,"]
 VALUES = [None, 1, -1, 2**63 - 1, 2**31, 0, 1.5, "x", [1, 2], {"a": 1}, True, [], "2024-01-01", [[1]], ["VDR"]]
@@ -111,3 +111,14 @@ async def test_a_formula_in_an_uploaded_panel_id_comes_back_neutralised(client):
     assert r.status_code == 200, r.text
     out = pl.read_csv(io.BytesIO(r.content), infer_schema=False)
     assert out["panel_id"][0] == "'=cmd|' /C calc'!A0"
+
+
+async def test_an_upload_with_a_validation_ref_column_is_refused_naming_it(client):
+    """A disease item's validation is a record the registry holds; a cell claiming one is refused, not
+    silently read as nothing."""
+    staff = await make_staff(client)
+    lab = await register_lab(client, staff)
+    csv = b"panel_id,code,genes,validation_ref\np,NUT-VITD,VDR,NBC-2025-07\n"
+    r = await client.post(urls.BATCH, content=csv, headers={**lab.headers, "Content-Type": "text/csv"})
+    problem = assert_problem(r, 422, "INVALID_BODY")
+    assert problem["errors"][0]["field"] == "validation_ref" and "registry's own record" in problem["detail"]

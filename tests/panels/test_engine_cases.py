@@ -4,12 +4,12 @@ import polars as pl
 import pytest
 
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, RulesAtDates, check
-from tests.panels.cases import CASES, RECORDS, D, catalogue_with_test_edition
+from tests.panels.cases import CASES, RECORDS, VALIDATIONS, D, catalogue_with_test_edition
 
 
 @pytest.fixture(scope="module")
 def rules() -> RulesAtDates:
-    return RulesAtDates.build(catalogue_with_test_edition(), RECORDS)
+    return RulesAtDates.build(catalogue_with_test_edition(), RECORDS, VALIDATIONS)
 
 
 def frames_for(cases):

@@ -29,7 +29,7 @@ async def test_many_panels_are_re_checked_while_the_registry_keeps_answering(cli
     staff = await make_staff(client)
     lab = await register_lab(client, staff)
     number = await certify(client, staff, lab, ["NUT-VITD"])
-    item = {"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"], "validation_ref": None}
+    item = {"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"]}
     first = (await client.post(urls.PANELS, json={"name": "D", "items": [item]}, headers=lab.headers)).json()
     last_check = json.dumps(first["latest_check"], ensure_ascii=False)
     now = utcnow()

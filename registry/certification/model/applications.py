@@ -133,7 +133,11 @@ class RequestedItem(BaseModel):
     markers: list[Marker] = Field(default_factory=list, max_length=5000)
     evidence: list[Evidence] = Field(default_factory=list, max_length=5000)
     accuracy: Accuracy
-    validation_ref: Text200 | None = None
+    # The applicant's reference to a disease item's validation (sandbox designation, committee decision),
+    # read by the reviewer; it makes no panel pass: that takes a validation record the registry holds.
+    validation_ref: Text200 | None = Field(
+        default=None, description="the applicant's reference to the item's validation; reviewed, not relied on"
+    )
 
     @model_validator(mode="after")
     def _well_formed(self) -> RequestedItem:
