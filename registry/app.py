@@ -29,6 +29,7 @@ from registry.http.problems import EXCEPTION_HANDLERS
 from registry.http.requests import RegistryRequest
 from registry.http.security import JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
 from registry.panels.api import ImpactController, PanelsController
+from registry.panels.genes import gene_names
 from registry.providers.api import ProvidersController
 from registry.settings import Settings
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        gene_names()  # reviewed data every panel check needs: a broken rules/genes.toml stops the start
         wiring.bind(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
         relay = wiring.relay()

@@ -460,9 +460,13 @@ def check_sequence(named: Sequence[tuple[str, EditionFile]]) -> list[CataloguePr
     return problems
 
 
-# HGNC-style symbols as the notices write them: upper-case letters and digits, with '-' or '/' joining
-# adjacent genes of one locus (CYP1A1-CYP1A2, CDKN2A/B); rsIDs for single markers.
-GENE_SYMBOL = re.compile(r"^[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*$")
+# HGNC-style symbols as the notices write them: upper-case letters and digits; a hyphen inside one
+# symbol (HLA-DQB1, NKX2-1) or between the genes of a locus the notice writes as one (CYP1A1-CYP1A2), a
+# slash in a locus such as CDKN2A/B (which names which genes: rules/genes.toml). The one lower-case part
+# HGNC uses is "orf" after a chromosome in open-reading-frame symbols (C1orf112, CXorf38). rsIDs for
+# single markers.
+_PART = r"(?:[A-Z0-9]*[0-9XY]orf[0-9]+[A-Z0-9]*|[A-Z0-9]+)"
+GENE_SYMBOL = re.compile(rf"^[A-Z](?:[A-Z0-9]*[0-9XY]orf[0-9]+)?[A-Z0-9]*(?:[-/]{_PART})*$")
 RSID = re.compile(r"^rs[1-9][0-9]*$")
 
 

@@ -24,15 +24,29 @@ def catalog() -> None:
     type=click.Path(path_type=Path),
     help="A directory of edition files, or one file (default rules/catalog).",
 )
-def validate(path: Path | None) -> None:
-    """Check edition files; each error names file, item or key, and reason; exit 1 on any.
+@click.option(
+    "--genes",
+    type=click.Path(path_type=Path),
+    help="The gene names of the 2016 notice's items, checked beside the editions (default rules/genes.toml).",
+)
+def validate(path: Path | None, genes: Path | None) -> None:
+    """Check edition files and the gene-name file; each error names file, item or key, and reason; exit 1
+    on any.
 
     PATH is a directory of edition files or one file (default: rules/catalog).
     """
     from registry.catalog.files import read_catalogue_dir
+    from registry.panels.genes import check_against_editions, read_gene_names
 
-    path = path or load_settings().rules_dir / "catalog"
+    settings = load_settings()
+    path = path or settings.rules_dir / "catalog"
+    genes = genes or settings.rules_dir / "genes.toml"
     result = read_catalogue_dir(path)
+    names, gene_problems = read_gene_names(genes)
+    if names is not None:  # keys unused by every edition are looked for only when every edition was read
+        every_edition = path.is_dir() and result.sequence_checked
+        gene_problems = check_against_editions(names, result.editions, every_edition=every_edition, file=genes)
+    result.problems.extend(gene_problems)
     for problem in result.problems:
         click.echo(f"error: {problem}", err=True)
     if result.problems:
@@ -42,6 +56,9 @@ def validate(path: Path | None) -> None:
         raise Exit(REFUSED)
     total_items = sum(len(e.items) for _, e in result.editions)
     click.echo(f"ok: {len(result.editions)} edition(s), {total_items} entries, no errors ({path})")
+    if names is not None:
+        counted = f"{len(names.content.notations)} locus notation(s), {len(names.content.symbols)} symbol(s)"
+        click.echo(f"ok: gene names, {counted} ({genes})")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("file")
     table.add_column("version")

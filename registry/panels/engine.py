@@ -5,7 +5,8 @@ The rules that depend only on the catalogue or only on a provider's certificates
 one implementation in the domain (`Catalogue.permission_finding`, `standing_on`) at every date where
 their answer can change; the engine joins those answers to the panel rows by date, and applies the
 per-row rules (certified item, gene restriction, marker form, minors, validation, claims, duplicates)
-as column expressions.
+as column expressions. The names each gene entry of the 2016 notice admits come from rules/genes.toml
+(`registry.panels.genes`), expanded once per catalogue revision.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from registry.catalog.model import GENE_SYMBOL, RSID, Catalogue, EntryStatus, Ti
 from registry.certification.model import CertificateRecord, in_force
 from registry.certification.model.validations import ValidationRecord, coverage_changes
 from registry.kernel.findings import attach_bases, finding_rules, render_messages, template_fields
+from registry.panels.genes import gene_names
 
 DAWN = dt.date(1, 1, 1)
 ONE_DAY = dt.timedelta(days=1)
@@ -38,6 +40,7 @@ STEP_ORDER = {
     "CERTIFICATE_EXPIRED": 3,
     "ITEM_NOT_CERTIFIED": 3,
     "GENE_NOT_PERMITTED": 3,
+    "GENES_NOT_NAMED": 3,
     "MALFORMED_MARKER": 4,
     "MINORS_NOT_PERMITTED": 5,
     "VALIDATION_REQUIRED": 6,
@@ -64,22 +67,12 @@ FINDING_COLUMNS = ["panel_id", "item", "code", "severity", "message_ko", "messag
 # --- what the rules say at each date (computed once per catalogue / certificate revision) ---------------
 
 
-def gene_aliases(symbol: str) -> list[str]:
-    """A notice's locus also admits its parts: CDKN2A/B -> CDKN2A, CDKN2B; CYP1A1-CYP1A2 -> both."""
-    names = [symbol]
-    if "/" in symbol:
-        head, *tails = symbol.split("/")
-        stem = head.rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if all(len(t) == 1 for t in tails) else ""
-        names += [head] + [stem + t if stem else t for t in tails]
-    if "-" in symbol:
-        names += symbol.split("-")
-    return sorted(set(names))
-
-
 def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
     """For each item, the dates from which the permitted list's answer about it changes, and the
     answer: its permission finding (or none), whether it is open to every reported institution, the
-    genes and markers it is restricted to, its minors policy and tier."""
+    names a panel may give for the genes it is restricted to (rules/genes.toml), its markers, its minors
+    policy and tier."""
+    names = gene_names()
     rows = []
     for code in sorted(catalogue.known_codes()):
         boundaries = {DAWN}
@@ -108,7 +101,7 @@ def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
                     "cat_code": found.code if found else None,
                     **{f"cat_{k}": params.get(k) for k in ("edition", "first_listed", "withdrawn_in", "until")},
                     "open": open_,
-                    "allowed_genes": sorted({a for g in entry.restricted_genes for a in gene_aliases(g)})
+                    "allowed_genes": sorted({a for g in entry.restricted_genes for a in names.admitted(g)})
                     if entry
                     else [],
                     "allowed_markers": list(entry.restricted_markers) if entry else [],
@@ -379,9 +372,9 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
 
 
 def _symbol_findings(rows: pl.DataFrame) -> pl.DataFrame:
-    """MALFORMED_MARKER and GENE_NOT_PERMITTED, one per row and symbol, worked out in long form: every
-    distinct symbol is matched against the pattern once, and the open mode's gene lists are joined, not
-    searched row by row."""
+    """MALFORMED_MARKER and GENE_NOT_PERMITTED, one per row and symbol, and GENES_NOT_NAMED, one per row,
+    worked out in long form: every distinct symbol is matched against the pattern once, and the open
+    mode's gene lists are joined, not searched row by row."""
     long = pl.concat(
         [
             rows.select("row", pl.col("genes").alias("symbol"), pl.lit(True).alias("from_genes")).explode("symbol"),
@@ -418,7 +411,16 @@ def _symbol_findings(rows: pl.DataFrame) -> pl.DataFrame:
         .unique(["row", "symbol"], keep="first", maintain_order=True)
         .select("row", pl.col("symbol").alias("gene"), pl.lit("GENE_NOT_PERMITTED").alias("finding"))
     )
-    return pl.concat([outside, malformed], how="diagonal_relaxed")
+    # The notice permits the item only with its genes: a row must name a gene (listed or not: an unlisted
+    # one is GENE_NOT_PERMITTED) or one of the notice's markers, which stand for their locus.
+    naming = pl.concat(
+        [
+            candidates.filter(~pl.col("is_rs")).select("row"),
+            candidates.filter(pl.col("is_rs")).join(listed_markers, on=["row", "symbol"], how="semi").select("row"),
+        ]
+    )
+    unnamed = open_rows.join(naming, on="row", how="anti").select("row", pl.lit("GENES_NOT_NAMED").alias("finding"))
+    return pl.concat([outside, unnamed, malformed], how="diagonal_relaxed")
 
 
 @cache

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from registry.catalog.files import read_catalogue_dir
-from registry.catalog.model import Catalogue, EntryStatus, diff_editions
+from registry.catalog.model import Catalogue, EntryStatus, diff_editions, is_gene_symbol
 from tests.conftest import rules_path
 
 D = dt.date.fromisoformat
@@ -152,3 +152,15 @@ def test_2016_items_have_the_46_gene_entries_of_the_notice(catalogue):
     # chr20p11 is named by its two markers; together with the genes they make the notice's 46.
     markers = sum(len(e.restricted_markers) for e in first.content.items)
     assert entries + markers == 46
+
+
+@pytest.mark.parametrize(
+    "symbol", ["VDR", "HLA-DQB1", "NKX2-1", "CDKN2A/B", "CYP1A1-CYP1A2", "C1orf112", "CXorf38", "C5orf66-AS1"]
+)
+def test_gene_symbols_hgnc_writes(symbol):
+    assert is_gene_symbol(symbol)
+
+
+@pytest.mark.parametrize("symbol", ["vdr", "Vdr", "fto gene", "Corf1", "C1orf", "orf1", "A-orf1", "HLA-", "-DQB1"])
+def test_malformed_gene_symbols(symbol):
+    assert not is_gene_symbol(symbol)

@@ -40,3 +40,17 @@ def test_the_editions_as_a_table(invoke):
 def test_a_missing_path_is_an_error(invoke, tmp_path):
     result = invoke("catalog", "validate", str(tmp_path / "nowhere"))
     assert result.exit_code == 1 and "does not exist" in result.stderr and "Traceback" not in result.output
+
+
+def test_the_gene_names_are_checked_beside_the_editions(invoke, tmp_path):
+    ok = invoke("catalog", "validate", str(SOURCE))
+    assert ok.exit_code == 0 and "ok: gene names, 3 locus notation(s), 3 symbol(s)" in ok.stdout, ok.output
+    genes = tmp_path / "genes.toml"
+    genes.write_text('[symbols.GUCY1A3]\ncurrent = "gucy1a1"\nsource = "HGNC"\n', encoding="utf-8")
+    bad = invoke("catalog", "validate", str(SOURCE), "--genes", str(genes))
+    assert bad.exit_code == 1
+    assert f"error: {genes}: symbols.GUCY1A3.current: 'gucy1a1' is not a gene symbol" in bad.stderr
+    genes.write_text('[symbols.GUCY1A3]\ncurrent = "GUCY1A1"\nsource = "HGNC"\n', encoding="utf-8")
+    missing = invoke("catalog", "validate", str(SOURCE), "--genes", str(genes))
+    assert missing.exit_code == 1
+    assert "error: 2016-06-30.toml: HLT-GLU.restricted_genes: 'CDKN2A/B' names several genes" in missing.stderr

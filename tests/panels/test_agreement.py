@@ -16,9 +16,10 @@ from registry.kernel.clock import today_in_korea
 from registry.panels import urls
 from tests.workflow import PASSWORD, business_number, sign_in, unique
 
-CODES = ["NUT-VITC", "NUT-VITD", "HLT-BMI", "HLT-GLU", "SKN-ELAST", "SKN-KELOID", "SKN-HAIRLOSS", "EXE-STR",
+CODES = ["NUT-VITC", "NUT-VITD", "HLT-BMI", "HLT-GLU", "HLT-BP", "SKN-ELAST", "SKN-KELOID", "SKN-HAIRLOSS", "EXE-STR",
          "HLT-POLLEN", "TRT-ALCMET", "NUT-VITA", "XYZ-NOPE"]  # fmt: skip
-SYMBOLS = ["SLC23A1", "FTO", "VDR", "CDKN2A", "vdr", "MMP1", "HLA-DQB1", "rs33972313", "rs1160312", "rs0", "rs999"]
+SYMBOLS = ["SLC23A1", "SVCT1", "FTO", "VDR", "CDKN2A", "CDKN2A/B", "vdr", "MMP1", "HLA-DQB1", "HLA", "DQB1", "AGMO",
+           "TMEM195", "GUCY1A1", "GUCY1A3", "C1orf112", "rs33972313", "rs1160312", "rs0", "rs999"]  # fmt: skip
 DATES = ["2016-06-29", "2018-01-01", "2020-02-17", "2021-06-01", "2022-12-30", "2023-06-01", "2023-12-30", "2024-06-01"]
 CLAIMS = ["", "Prevents disease.", "질병 진단", "Your habits and tendencies"]
 
