@@ -65,22 +65,24 @@ def versions(as_json: bool) -> None:
     if as_json:
         _print_json(listed)
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    numbers = ("listed", "pseudonymisable", "consent", "none")
-    for column in ("version", "status", "from", "precision", "until", *numbers):
-        table.add_column(column, justify="right" if column in numbers else "left")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, caption="kinds: pseudonymisable/consent/not identifying")
+    for column in ("version", "status", "from", "until", "kinds"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("notes")
     for v in listed.data:
         day = v.effective_from or v.proposed_on
+        notes = [
+            "in force today" if v.version == listed.edition_in_force else "",
+            "dated by month" if v.effective_from_precision == "month" else "",
+            "" if v.genomic_provisions_verified else "genomic provisions unverified",
+        ]
         table.add_row(
-            v.version + (" (in force)" if v.version == listed.edition_in_force else ""),
-            v.status + ("" if v.genomic_provisions_verified else ", unverified"),
+            v.version,
+            v.status,
             day.isoformat() if day else "",
-            v.effective_from_precision or "",
             v.effective_until.isoformat() if v.effective_until else "",
-            str(v.counts.listed),
-            str(v.counts.pseudonymisable),
-            str(v.counts.consent_required),
-            str(v.counts.not_identifying),
+            f"{v.counts.pseudonymisable}/{v.counts.consent_required}/{v.counts.not_identifying}",
+            ", ".join(n for n in notes if n),
         )
     console().print(table)
 

@@ -27,14 +27,14 @@ def _rows(data: bytes) -> list[tuple[int, list[str]]]:
             position=exc.start,
             errors=[FieldError("(body)", f"not UTF-8 text (byte {exc.start})", "body")],
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
     try:
         for record in reader:
             if any(cell.strip() for cell in record):
                 rows.append((reader.line_num, [cell.strip() for cell in record]))
     except csv.Error as exc:
-        row = reader.line_num + 1
+        row = reader.line_num
         raise DomainError(
             "PSEUDONYMISATION_BATCH.unreadable",
             row=row,
