@@ -31,6 +31,8 @@ from registry.http.security import JSON_BODY_MAX, DocsPage, HeaderLimits, Securi
 from registry.panels.api import ImpactController, PanelsController
 from registry.panels.genes import gene_names
 from registry.providers.api import ProvidersController
+from registry.pseudonymisation import service as pseudonymisation
+from registry.pseudonymisation.api import PseudonymisationController
 from registry.settings import Settings
 
 DOCS_ASSETS = "/schema/assets"
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         gene_names()  # reviewed data every panel check needs: a broken rules/genes.toml stops the start
+        pseudonymisation.rules(settings.rules_dir)  # reviewed files: a broken one stops the start, named
         wiring.bind(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
         relay = wiring.relay()
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             PanelsController,
             ImpactController,
+            PseudonymisationController,
             create_static_files_router(path=DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
         ],
         lifespan=[lifespan],

@@ -12,6 +12,7 @@ from registry.cli.common import ignore_connection_warnings
 from registry.cli.db import db
 from registry.cli.events import events
 from registry.cli.panels import panels
+from registry.cli.pseudonymisation import pseudonymisation
 from registry.cli.seed import seed
 from registry.cli.serve import serve
 from registry.cli.users import users
@@ -34,7 +35,7 @@ def cli() -> None:
     ignore_connection_warnings()
 
 
-for command in (serve, db, seed, users, certificates, panels, audit, catalog, events):
+for command in (serve, db, seed, users, certificates, panels, audit, catalog, events, pseudonymisation):
     cli.add_command(command)
 
 

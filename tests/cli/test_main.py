@@ -41,6 +41,8 @@ def test_every_command_is_there():
         "audit", "audit verify",
         "catalog", "catalog validate", "catalog export",
         "events", "events status", "events relay",
+        "pseudonymisation", "pseudonymisation versions", "pseudonymisation show", "pseudonymisation check",
+        "pseudonymisation validate",
     }  # fmt: skip
 
 

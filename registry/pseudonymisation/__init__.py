@@ -1,0 +1,1 @@
+"""The pseudonymisation scope of genomic data: versioned rules from rules/pseudonymisation/ and a check."""
