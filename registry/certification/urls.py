@@ -18,6 +18,7 @@ HISTORY = f"{CERTIFICATE}/history"
 SUSPEND = f"{CERTIFICATE}/suspend"
 REVOKE = f"{CERTIFICATE}/revoke"
 REINSTATE = f"{CERTIFICATE}/reinstate"
+HEARINGS = f"{CERTIFICATE}/hearings"
 
 application = concrete(APPLICATION)
 submit = concrete(SUBMIT)
@@ -31,3 +32,4 @@ history = concrete(HISTORY)
 suspend = concrete(SUSPEND)
 revoke = concrete(REVOKE)
 reinstate = concrete(REINSTATE)
+hearings = concrete(HEARINGS)
