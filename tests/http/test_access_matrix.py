@@ -125,7 +125,7 @@ async def test_access_matrix(client):
                 if r.status_code == 401:
                     assert r.headers["www-authenticate"].startswith("Bearer")
     assert not mismatches, "\n".join(mismatches)
-    assert cells == len(matrix) * len(ROLES) == 170
+    assert cells == len(matrix) * len(ROLES) == 175
 
     # Lists show a provider only its own organisation's applications.
     listed = (await client.get(certification_urls.APPLICATIONS, headers=other.headers)).json()
