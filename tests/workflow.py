@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import random
 import uuid
@@ -183,12 +184,18 @@ async def certify(client, staff: Staff, lab: Lab, codes: list[str]) -> str:
 
 
 async def suspend_today(client, staff: Staff, number: str) -> httpx.Response:
-    """A regulator suspends the certificate from today (ground 2), naming the ETag just read."""
+    """A regulator suspends the certificate from today for 90 days (ground 2), naming the ETag just read."""
     from registry.certification import urls as certification_urls
     from registry.kernel.clock import today_in_korea
 
     etag = (await client.get(certification_urls.certificate(number))).json()["etag"]
-    change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
+    today = today_in_korea()
+    change = {
+        "reason": "EQA failure",
+        "ground": 2,
+        "effective_date": today.isoformat(),
+        "until": (today + dt.timedelta(days=90)).isoformat(),
+    }
     return await client.post(
         certification_urls.suspend(number), json=change, headers={**staff.regulator, "If-Match": etag}
     )

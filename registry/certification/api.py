@@ -16,9 +16,11 @@ from registry.certification.model import (
     ApplicationState,
     DecisionInput,
     EvaluationInput,
-    EventKind,
+    HearingInput,
     InfoRequestInput,
-    StatusChangeInput,
+    ReinstatementInput,
+    RevocationInput,
+    SuspensionInput,
 )
 from registry.certification.model.validations import ValidationInput, WithdrawalInput
 from registry.certification.schemas import (
@@ -179,33 +181,62 @@ class CertificatesController(Controller):
     async def history(self, number: FromPath[str]) -> CertificateHistoryOut:
         return await certificates.certificate_history(number.strip().upper())
 
-    async def _change(
-        self, request: Request, number: str, action: EventKind, data: StatusChangeInput, if_match: str | None
-    ):
-        expected = versions_read(if_match)
-        return with_etag(
-            await certificates.change_certificate_status(
-                signed_in_principal(request), number.strip().upper(), action, data, expected
-            )
-        )
-
-    @post(urls.SUSPEND, guards=[regulator_only], operation_id="suspendCertificate", status_code=200)
+    @post(
+        urls.SUSPEND,
+        guards=[regulator_only],
+        operation_id="suspendCertificate",
+        status_code=200,
+        summary="Business suspension (Art. 56(1)) from effective_date to until, at most one year; or the "
+        "penalty surcharge replacing it (Art. 58)",
+    )
     async def suspend(
-        self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
+        self, request: Request, number: FromPath[str], data: JSONBody[SuspensionInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:
-        return await self._change(request, number, EventKind.suspended, data, if_match)
+        expected = versions_read(if_match)
+        principal = signed_in_principal(request)
+        return with_etag(await certificates.suspend_certificate(principal, number.strip().upper(), data, expected))
 
-    @post(urls.REVOKE, guards=[regulator_only], operation_id="revokeCertificate", status_code=200)
+    @post(
+        urls.REVOKE,
+        guards=[regulator_only],
+        operation_id="revokeCertificate",
+        status_code=200,
+        summary="Revocation on an Art. 49-2(4) ground, after a hearing (Art. 57) recorded on or before its day",
+    )
     async def revoke(
-        self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
+        self, request: Request, number: FromPath[str], data: JSONBody[RevocationInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:
-        return await self._change(request, number, EventKind.revoked, data, if_match)
+        expected = versions_read(if_match)
+        principal = signed_in_principal(request)
+        return with_etag(await certificates.revoke_certificate(principal, number.strip().upper(), data, expected))
 
-    @post(urls.REINSTATE, guards=[regulator_only], operation_id="reinstateCertificate", status_code=200)
+    @post(
+        urls.REINSTATE,
+        guards=[regulator_only],
+        operation_id="reinstateCertificate",
+        status_code=200,
+        summary="End a suspension early (it also ends by itself after its last day)",
+    )
     async def reinstate(
-        self, request: Request, number: FromPath[str], data: JSONBody[StatusChangeInput], if_match: IfMatch = None
+        self, request: Request, number: FromPath[str], data: JSONBody[ReinstatementInput], if_match: IfMatch = None
     ) -> Response[CertificateOut]:
-        return await self._change(request, number, EventKind.reinstated, data, if_match)
+        expected = versions_read(if_match)
+        principal = signed_in_principal(request)
+        return with_etag(await certificates.reinstate_certificate(principal, number.strip().upper(), data, expected))
+
+    @post(
+        urls.HEARINGS,
+        guards=[regulator_only],
+        operation_id="recordHearing",
+        status_code=201,
+        summary="Record a hearing (Art. 57), which a revocation requires; answers the history",
+    )
+    async def hearing(
+        self, request: Request, number: FromPath[str], data: JSONBody[HearingInput], if_match: IfMatch = None
+    ) -> CertificateHistoryOut:
+        expected = versions_read(if_match)
+        return await certificates.record_hearing(signed_in_principal(request), number.strip().upper(), data, expected)
+
 
 
 class ValidationsController(Controller):

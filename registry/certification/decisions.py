@@ -28,7 +28,7 @@ from registry.certification.tables import Application, ApplicationItem, Certific
 from registry.db.engine import write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea
-from registry.kernel.errors import DomainError, Expected, FieldError, check_version
+from registry.kernel.errors import DomainError, Expected, FieldError, Term, check_version
 from registry.kernel.events import Topic, announce
 
 
@@ -123,7 +123,10 @@ async def _apply_approval(actor: Actor, application: dict, approved: list[dict],
     standing = state.standing_on(day)
     if standing.standing is not Standing.active:
         raise DomainError(
-            "CERTIFICATE_NOT_ACTIVE.today", certificate=certificate["number"], standing=standing.standing.value
+            "CERTIFICATE_NOT_ACTIVE.today",
+            certificate=certificate["number"],
+            standing=Term(standing.standing.value),
+            extra={"standing": standing.standing.value},
         )
     if kind is ApplicationKind.change:
         await add_items(certificate, codes, day, application["number"])

@@ -81,6 +81,9 @@ async def import_history(document: dict, *, actor: Actor = SYSTEM, demo: bool = 
                         ground=event.ground,
                         reason=event.reason,
                         valid_until=event.valid_until,
+                        ends_on=event.until,
+                        amount=event.surcharge,
+                        outcome=event.outcome.value if event.outcome else None,
                     )
                 recorded.append(cert.number)
     return recorded

@@ -12,6 +12,7 @@ import msgspec
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import item_names
 from registry.certification.model import (
+    BASIS,
     CertificateEventView,
     CertificateKind,
     CertificateRecord,
@@ -19,6 +20,7 @@ from registry.certification.model import (
     InForce,
     Standing,
     StandingOnDate,
+    ground_texts,
     in_force,
 )
 from registry.certification.model.validations import ValidationRecord
@@ -42,7 +44,13 @@ class CertificateState:
             CertificateKind(self.row["kind"]),
             [
                 CertificateEventView(
-                    EventKind(e["kind"]), e["effective_date"], e["valid_until"], e["ground"], e["reason"], e["id"]
+                    EventKind(e["kind"]),
+                    e["effective_date"],
+                    e["valid_until"],
+                    e["ground"],
+                    e["reason"],
+                    e["id"],
+                    e["ends_on"],
                 )
                 for e in self.events
             ],
@@ -113,9 +121,14 @@ async def live_certification(provider_id: int, day: dt.date) -> InForce | None:
     return found if found is not None and found.standing.standing.value in ("active", "suspended") else None
 
 
+_MEASURES = ("suspended", "revoked")  # standings that a measure of the Act brought about
+
 VERIFICATION_MESSAGES = {
     Standing.active: ("Certified on {day}.", "{day} 기준 인증 유효."),
-    Standing.suspended: ("Not certified on {day}: suspended since {since}.", "{day} 기준 인증 정지({since}부터)."),
+    Standing.suspended: (
+        "Not certified on {day}: business suspended from {since} to {until} (Art. 56(1)).",
+        "{day} 기준 업무정지 중({since}부터 {until}까지, 제56조제1항).",
+    ),
     Standing.revoked: ("Not certified on {day}: revoked on {since}.", "{day} 기준 인증 취소({since})."),
     Standing.expired: ("Not certified on {day}: expired on {since}.", "{day} 기준 인증 만료({since})."),
     Standing.not_yet_valid: (
@@ -130,6 +143,7 @@ def certificate_on(state: CertificateState, day: dt.date, catalogue: Catalogue) 
     standing = state.standing_on(day)
     certified = standing.certified
     en, ko = VERIFICATION_MESSAGES[standing.standing]
+    basis = BASIS.get(EventKind(standing.standing.value)) if standing.standing.value in _MEASURES else None
     items = []
     for code in sorted(state.codes_on(day)):
         ko_name, en_name = item_names(catalogue, code, day)
@@ -141,10 +155,14 @@ def certificate_on(state: CertificateState, day: dt.date, catalogue: Catalogue) 
         "as_of": day.isoformat(),
         "status": standing.standing.value,
         "status_since": standing.since.isoformat(),
+        "status_until": standing.until.isoformat() if standing.until else None,
         "status_reason": standing.reason or None,
         "ground": standing.ground,
-        "message_en": en.format(day=day, since=standing.since),
-        "message_ko": ko.format(day=day, since=standing.since),
+        **ground_texts(standing.ground),
+        "basis_en": basis[0] if basis else None,
+        "basis_ko": basis[1] if basis else None,
+        "message_en": en.format(day=day, since=standing.since, until=standing.until or "reinstatement"),
+        "message_ko": ko.format(day=day, since=standing.since, until=standing.until or "회복 시"),
         "kind": row["kind"],
         "provider_id": row["provider"],
         "provider_name_ko": row.get("provider_name_ko"),

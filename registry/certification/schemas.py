@@ -104,7 +104,8 @@ class CertifiedItemOut(msgspec.Struct):
 
 
 class CertificateOut(msgspec.Struct):
-    """Verification: `certified`, `not_certified` (status, since when, why) or `unknown`."""
+    """Verification: `certified`, `not_certified` (status, since when, until when for a suspension, why,
+    on which ground and provision) or `unknown`."""
 
     number: str
     result: str
@@ -113,8 +114,13 @@ class CertificateOut(msgspec.Struct):
     message_ko: str
     status: str | None = None
     status_since: str | None = None
+    status_until: str | None = None
     status_reason: str | None = None
     ground: int | None = None
+    ground_en: str | None = None
+    ground_ko: str | None = None
+    basis_en: str | None = None
+    basis_ko: str | None = None
     kind: str | None = None
     provider_id: int | None = None
     provider_name_ko: str | None = None
@@ -127,10 +133,21 @@ class CertificateOut(msgspec.Struct):
 
 
 class CertificateEventOut(msgspec.Struct):
+    """One dated event. `until`: a suspension's last day (active again the day after); `ground` with its
+    statutory words (Art. 49-2(4)); `surcharge`: KRW imposed instead of the suspension (Art. 58);
+    `hearing_outcome`: held | waived_by_holder | not_attended (Art. 57); `basis_*`: the provision."""
+
     kind: str
     effective_date: str
     valid_until: str | None
+    until: str | None
     ground: int | None
+    ground_en: str | None
+    ground_ko: str | None
+    surcharge: int | None
+    hearing_outcome: str | None
+    basis_en: str | None
+    basis_ko: str | None
     reason: str
     items: list[str]
     application_number: str | None

@@ -18,7 +18,7 @@ from registry.certification.model import (
 )
 from registry.certification.queries import certificate_row, certificate_state, live_certification
 from registry.certification.tables import ApplicationItem
-from registry.kernel.errors import DomainError
+from registry.kernel.errors import DomainError, Term
 from registry.providers.tables import Provider
 
 
@@ -40,8 +40,9 @@ async def check_submission(row: dict, content: ApplicationContent, day: dt.date)
             raise DomainError(
                 "CERTIFICATE_NOT_ACTIVE.change" if content.kind is ApplicationKind.change else "CERTIFICATE_NOT_ACTIVE",
                 certificate=certificate["number"],
-                standing=standing.standing.value,
+                standing=Term(standing.standing.value),
                 day=day,
+                extra={"standing": standing.standing.value},
             )
         if content.kind is ApplicationKind.renewal:
             opens, closes = renewal_window(standing.valid_until)

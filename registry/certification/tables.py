@@ -74,13 +74,17 @@ class CertificateItem(Table, tablename="certificate_item"):
 
 
 class CertificateEvent(Table, tablename="certificate_event"):
-    """The certificate's history: issued, items_added, renewed, suspended, reinstated, revoked."""
+    """The certificate's history: issued, items_added, renewed, suspended, surcharged, reinstated, hearing,
+    revoked."""
 
     certificate = ForeignKey(Certificate, null=False, on_delete=OnDelete.restrict)
     kind = Varchar(length=16, null=False)
     effective_date = Date(null=False)
     valid_until = Date(null=True, default=None)  # issued / renewed: validity from then on
     ground = Integer(null=True, default=None)  # Art. 49-2(4) ground 1-5
+    ends_on = Date(null=True, default=None)  # suspended / surcharged: the last day of the suspension
+    amount = Integer(null=True, default=None)  # surcharged: the penalty surcharge in KRW (Art. 58)
+    outcome = Varchar(length=20, null=True, default=None)  # hearing: held | waived_by_holder | not_attended
     reason = Text(null=False, default="")
     items = Text(null=False, default="[]")  # codes the event added or dropped
     application_number = Varchar(length=20, null=True, default=None)

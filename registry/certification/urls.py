@@ -18,6 +18,7 @@ HISTORY = f"{CERTIFICATE}/history"
 SUSPEND = f"{CERTIFICATE}/suspend"
 REVOKE = f"{CERTIFICATE}/revoke"
 REINSTATE = f"{CERTIFICATE}/reinstate"
+HEARINGS = f"{CERTIFICATE}/hearings"
 
 VALIDATIONS = "/api/v1/validations"
 VALIDATION = f"{VALIDATIONS}/{{validation_id:int}}"
@@ -37,3 +38,4 @@ revoke = concrete(REVOKE)
 reinstate = concrete(REINSTATE)
 validation = concrete(VALIDATION)
 withdraw_validation = concrete(WITHDRAW_VALIDATION)
+hearings = concrete(HEARINGS)

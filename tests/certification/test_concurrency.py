@@ -94,7 +94,8 @@ async def test_concurrent_suspensions_one_wins(client):
     from registry.kernel.clock import today_in_korea
 
     soon = (today_in_korea() + dt.timedelta(days=30)).isoformat()
-    body = {"reason": "EQA failure", "ground": 2, "effective_date": soon}
+    until = (today_in_korea() + dt.timedelta(days=120)).isoformat()
+    body = {"reason": "EQA failure", "ground": 2, "effective_date": soon, "until": until}
     headers = {**staff.regulator, "If-Match": cert["etag"]}
     responses = await asyncio.gather(
         *[client.post(urls.suspend(number), json=body, headers=headers) for _ in range(ATTEMPTS)]
@@ -173,6 +174,7 @@ async def test_a_decision_and_a_status_change_on_one_certificate_at_once(client)
             "reason": "EQA failure",
             "ground": 2,
             "effective_date": (today_in_korea() + dt.timedelta(days=30)).isoformat(),
+            "until": (today_in_korea() + dt.timedelta(days=120)).isoformat(),
         }
         decision, suspend = await asyncio.gather(
             client.post(

@@ -11,12 +11,13 @@ from registry.certification.model import (
     EventKind,
     IllegalTransition,
     Standing,
-    StatusChangeInput,
+    SuspensionInput,
     certificate_number,
     next_state,
     renewal_window,
     standing_on,
     status_change_problem,
+    suspension_problem,
     validity_end,
 )
 
@@ -100,13 +101,20 @@ def test_revocation_is_final_and_outlives_expiry():
 
 def test_status_change_rules():
     active = standing_on([ISSUED], D("2023-01-10"))
-    change = StatusChangeInput(reason="x", ground=None, effective_date=D("2023-01-10"))
-    assert "ground" in status_change_problem(EventKind.suspended, active, change)
-    assert status_change_problem(EventKind.reinstated, active, change) == "only_suspended_reinstated"
-    with_ground = StatusChangeInput(reason="x", ground=2, effective_date=D("2023-01-10"))
-    assert status_change_problem(EventKind.suspended, active, with_ground) is None
+    assert status_change_problem(EventKind.reinstated, active) == "only_suspended_reinstated"
+    assert status_change_problem(EventKind.suspended, active) is None
     expired = standing_on([ISSUED], D("2026-01-10"))
-    assert "expired" in status_change_problem(EventKind.suspended, expired, with_ground)
+    assert "expired" in status_change_problem(EventKind.suspended, expired)
+
+
+def test_ground_one_is_never_a_suspension_and_a_suspension_lasts_at_most_a_year():
+    def change(ground, until):
+        return SuspensionInput(reason="x", ground=ground, effective_date=D("2024-03-01"), until=D(until))
+
+    assert suspension_problem(change(1, "2024-06-01")) == "fraud"
+    assert suspension_problem(change(2, "2025-02-28")) is None  # one year: the last day is 2025-02-28
+    assert suspension_problem(change(2, "2025-03-01")) == "too_long"
+    assert suspension_problem(change(2, "2024-02-29")) == "backwards"
 
 
 def test_numbers_and_renewal_window():

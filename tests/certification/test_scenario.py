@@ -114,7 +114,12 @@ async def test_from_registration_to_public_lookup(client):
 
     # 8. Suspension from a future date (ground 3), with If-Match on the certificate.
     later = today + dt.timedelta(days=30)
-    suspend = {"reason": "tested items outside the certificate", "ground": 3, "effective_date": later.isoformat()}
+    suspend = {
+        "reason": "tested items outside the certificate",
+        "ground": 3,
+        "effective_date": later.isoformat(),
+        "until": (later + dt.timedelta(days=364)).isoformat(),
+    }
     r = await client.post(urls.suspend(number), json=suspend, headers={**staff.regulator, "If-Match": cert["etag"]})
     assert r.status_code == 200, r.text
 
@@ -133,8 +138,10 @@ async def test_from_registration_to_public_lookup(client):
         3,
     )
     assert suspended["items"] == [] and suspended["message_ko"]
+    assert suspended["status_until"] == (later + dt.timedelta(days=364)).isoformat()
+    assert (await on(later + dt.timedelta(days=365)))["result"] == "certified"  # the suspension ended by itself
     expired = await on(validity_end(today) + dt.timedelta(days=1))
-    assert expired["status"] in ("suspended", "expired")
+    assert expired["status"] == "expired"
     unknown = (await client.get(urls.certificate("DTC-1999-9999"))).json()
     assert unknown["result"] == "unknown"
 

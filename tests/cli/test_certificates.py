@@ -44,3 +44,27 @@ def test_a_file_that_is_not_toml_is_one_line(invoke, tmp_path: Path):
     assert one_line(invoke("certificates", "import", str(latin)), 1) == f"import: cannot read {latin}: not UTF-8 text"
     missing = tmp_path / "missing.toml"
     assert one_line(invoke("certificates", "import", str(missing)), 1) == f"import: cannot read {missing}: no such file"
+
+
+def test_cli_import_refuses_a_certification_from_before_2022_12_30(tmp_path: Path, database: Database):
+    early = tmp_path / "early.toml"
+    early.write_text(
+        f"""[[providers]]
+name_ko = "이른기관"
+name_en = "Early Lab"
+business_number = "{business_number()}"
+contact_email = "early@lab.example"
+  [[providers.certificates]]
+  number = "DTC-2022-{int(unique("n").split("-")[1]) % 9000 + 1000}"
+  kind = "certification"
+  valid_from = 2022-06-01
+  valid_until = 2025-05-31
+  items = [{{ code = "NUT-VITC" }}]
+""",
+        encoding="utf-8",
+    )
+    result = run("certificates", "import", str(early), database=database)
+    assert result.returncode == 1 and "refused, nothing was written" in result.stderr
+    assert "providers.0.certificates.0.valid_from: a certification under Art. 49-2 is valid from 2022-12-30" in (
+        result.stderr
+    )

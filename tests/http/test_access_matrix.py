@@ -26,7 +26,10 @@ async def test_access_matrix(client):
     closed = await create_application(client, lab, [evidence_item("NUT-VITC")])
     assert (await client.post(certification_urls.withdraw(closed["id"]), headers=lab.headers)).status_code == 200
     app, gone = draft["id"], closed["id"]
-    suspend = {"reason": "r", "ground": 2, "effective_date": "2030-01-01"}
+    suspend = {"reason": "r", "ground": 2, "effective_date": "2030-01-01", "until": "2030-03-31"}
+    revoke = {"reason": "r", "ground": 2, "effective_date": "2030-01-01"}
+    reinstate = {"reason": "r", "effective_date": "2030-01-01"}
+    hearing = {"held_on": "2030-01-01", "outcome": "held"}
     entry = {
         "code": "TRT-MATRIX",
         "name_ko": "가",
@@ -72,8 +75,9 @@ async def test_access_matrix(client):
         ("GET", certification_urls.certificate(number), None, row(200, 200, 200, 200, 200)),
         ("GET", certification_urls.history(number), None, row(200, 200, 200, 200, 200)),
         ("POST", certification_urls.suspend(number), suspend, row(401, 403, 403, 403, 428)),
-        ("POST", certification_urls.revoke(number), suspend, row(401, 403, 403, 403, 428)),
-        ("POST", certification_urls.reinstate(number), suspend, row(401, 403, 403, 403, 428)),
+        ("POST", certification_urls.revoke(number), revoke, row(401, 403, 403, 403, 428)),
+        ("POST", certification_urls.reinstate(number), reinstate, row(401, 403, 403, 403, 428)),
+        ("POST", certification_urls.hearings(number), hearing, row(401, 403, 403, 403, 428)),
         ("GET", providers_urls.BASE, None, row(200, 200, 200, 200, 200)),
         ("GET", providers_urls.provider(lab.provider_id), None, row(200, 200, 200, 200, 200)),
         ("POST", providers_urls.verify(lab.provider_id), None, row(401, 403, 403, 403, 409)),
@@ -121,7 +125,7 @@ async def test_access_matrix(client):
                 if r.status_code == 401:
                     assert r.headers["www-authenticate"].startswith("Bearer")
     assert not mismatches, "\n".join(mismatches)
-    assert cells == len(matrix) * len(ROLES) == 170
+    assert cells == len(matrix) * len(ROLES) == 175
 
     # Lists show a provider only its own organisation's applications.
     listed = (await client.get(certification_urls.APPLICATIONS, headers=other.headers)).json()

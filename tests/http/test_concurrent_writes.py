@@ -68,7 +68,12 @@ async def test_certificate_status_changes_have_one_winner(client):
     lab = await register_lab(client, staff)
     number = await certify(client, staff, lab, ["NUT-VITD"])
     etag = (await client.get(urls.certificate(number))).json()["etag"]
-    change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
+    change = {
+        "reason": "EQA failure",
+        "ground": 2,
+        "effective_date": today_in_korea().isoformat(),
+        "until": (today_in_korea() + dt.timedelta(days=90)).isoformat(),
+    }
     headers = {**staff.regulator, "If-Match": etag}
     assert await at_once(lambda: client.post(urls.suspend(number), json=change, headers=headers)) == [200] + [412] * 9
     assert await events("certificate.suspended", number) == 1

@@ -1,6 +1,7 @@
 """A registry killed (SIGKILL) after committing a change and before re-checking the panels it touches:
 after the restart the verdicts are right. Real processes, real HTTP, on SQLite and PostgreSQL."""
 
+import datetime as dt
 import json
 import os
 import signal
@@ -64,7 +65,12 @@ def test_a_kill_between_commit_and_recheck_is_mended_on_restart(fresh_database: 
         _, panel, _ = call(base, "POST", "/api/v1/panels", {"name": "Vitamin D", "items": items}, lab)
         assert panel["latest_check"]["verdict"] == "permitted"
         _, certificate, _ = call(base, "GET", "/api/v1/certificates/DTC-2022-0001")
-        change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
+        change = {
+            "reason": "EQA failure",
+            "ground": 2,
+            "effective_date": today_in_korea().isoformat(),
+            "until": (today_in_korea() + dt.timedelta(days=90)).isoformat(),
+        }
         status, _, _ = call(
             base,
             "POST",

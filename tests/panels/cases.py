@@ -38,9 +38,8 @@ def cert(provider, number, issued, until, items, *events):
     views += [
         CertificateEventView(EventKind(kind), D(day), seq=i + 1, **extra) for i, (kind, day, extra) in enumerate(events)
     ]
-    return CertificateRecord(
-        provider, number, CertificateKind.certification, views, [(code, D(frm), None) for code, frm in items]
-    )
+    kind = CertificateKind.pilot if number.startswith("DTC-P") else CertificateKind.certification
+    return CertificateRecord(provider, number, kind, views, [(code, D(frm), None) for code, frm in items])
 
 
 CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE, DISEASE_UNVALIDATED = 1, 2, 3, 4, 5, 6, 7

@@ -41,7 +41,7 @@ async def lab_with_history(client):
         "name_ko": "속성 검사 기관", "name_en": "Property Lab", "business_number": bn, "contact_email": "p@lab.example",
         "certificates": [{"number": number, "kind": "certification", "valid_from": "2022-12-30", "valid_until": "2025-12-29",
                           "items": [{"code": "NUT-VITD"}, {"code": "HLT-BMI"}, {"code": "SKN-KELOID", "certified_from": "2023-04-14"}],
-                          "events": [{"kind": "suspended", "effective_date": "2024-05-20", "ground": 4, "reason": "ads"},
+                          "events": [{"kind": "suspended", "effective_date": "2024-05-20", "until": "2024-11-19", "ground": 4, "reason": "ads"},
                                      {"kind": "reinstated", "effective_date": "2024-08-19"},
                                      {"kind": "renewed", "effective_date": "2025-11-28", "valid_until": "2028-12-29"}]}],
     }]})  # fmt: skip

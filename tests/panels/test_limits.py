@@ -3,6 +3,7 @@ caller's own organisation; a provider's many panels are re-checked in steps whil
 answering — on SQLite and PostgreSQL."""
 
 import asyncio
+import datetime as dt
 import json
 import time
 
@@ -50,7 +51,12 @@ async def test_many_panels_are_re_checked_while_the_registry_keeps_answering(cli
     for start in range(0, len(panels), 100):
         await Panel.insert(*panels[start : start + 100])
     certificate = (await client.get(certification_urls.certificate(number))).json()
-    change = {"reason": "EQA failure", "ground": 2, "effective_date": today_in_korea().isoformat()}
+    change = {
+        "reason": "EQA failure",
+        "ground": 2,
+        "effective_date": today_in_korea().isoformat(),
+        "until": (today_in_korea() + dt.timedelta(days=90)).isoformat(),
+    }
 
     latencies: list[float] = []
     suspended = asyncio.Event()
