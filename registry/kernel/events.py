@@ -32,6 +32,7 @@ class Topic(StrEnum):
     certificate_changed = "certificate.changed"  # items added, renewed
     certificate_status_changed = "certificate.status_changed"  # suspended, reinstated, revoked
     application_decided = "application.decided"
+    items_certified = "catalogue.items_certified"  # new items certified to an institution, recorded
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""What every panel check shares: the rules at every date (rebuilt only when a certificate event or a
-published edition was added), the engine's rows built from panels, and the JSON answer per panel."""
+"""What every panel check shares: the rules at every date (rebuilt only when a certificate event, a
+published edition or a certified new item was added), the engine's rows built from panels, and the JSON
+answer per panel."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import polars as pl
 
 from registry.accounts.model import Principal, Role
 from registry.catalog.model import Catalogue
+from registry.catalog.queries import REVISION_SQL as CATALOGUE_REVISION
 from registry.catalog.queries import published_catalogue
 from registry.catalog.tables import CatalogueEdition
 from registry.certification.queries import certificate_records
@@ -23,9 +25,7 @@ from registry.providers.tables import Provider
 async def _revision() -> tuple:
     rows = await CatalogueEdition.raw(
         "SELECT (SELECT COUNT(*) FROM certificate_event) AS events, "
-        "(SELECT MAX(id) FROM certificate_event) AS last_event, "
-        "(SELECT COUNT(*) FROM catalogue_edition WHERE state = 'published') AS editions, "
-        "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition"
+        f"(SELECT MAX(id) FROM certificate_event) AS last_event, {CATALOGUE_REVISION}"
     )
     return tuple(rows[0].values())
 

@@ -20,6 +20,14 @@ ENTRY = {
     "confidence": "C",
 }
 
+TEXTS = {
+    "title_ko": "인증 항목(기관 합계, 최대 191개)",
+    "title_en": "Certified items (union over institutions, up to 191)",
+    "legal_basis_ko": "생명윤리법 제49조의2제2항; 변경인증",
+    "legal_basis_en": "Bioethics and Safety Act Art. 49-2(2); change certifications",
+    "announced_total": 190,
+}
+
 
 async def test_draft_publish_and_read_back(fresh_database, client_for):
     await import_catalogue(rules_path("catalog"))
@@ -29,7 +37,7 @@ async def test_draft_publish_and_read_back(fresh_database, client_for):
         headers = staff.regulator
         r = await client.post(
             urls.VERSIONS,
-            json={"version": tomorrow.isoformat(), "add": [ENTRY], "withdraw": ["TRT-EARLOBE"], "announced_total": 190},
+            json={"version": tomorrow.isoformat(), "add": [ENTRY], "withdraw": ["TRT-EARLOBE"], **TEXTS},
             headers=headers,
         )
         assert r.status_code == 201, r.text
@@ -91,7 +99,7 @@ async def test_a_published_draft_exports_as_a_reviewed_file(fresh_database, clie
     async with client_for(fresh_database) as client:
         staff = await make_staff(client)
         await client.post(
-            urls.VERSIONS, json={"version": tomorrow.isoformat(), "add": [ENTRY]}, headers=staff.regulator
+            urls.VERSIONS, json={"version": tomorrow.isoformat(), "add": [ENTRY], **TEXTS}, headers=staff.regulator
         )
         assert (await client.post(urls.publish(tomorrow), headers=staff.regulator)).status_code == 200
     catalog = tmp_path / "catalog"
