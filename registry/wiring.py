@@ -8,7 +8,13 @@ from piccolo.engine.base import Engine
 from registry.accounts.tables import AccessToken, SignInThrottle, User
 from registry.audit.tables import AuditEvent, AuditHead
 from registry.catalog.service import take_approved_proposals
-from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
+from registry.catalog.tables import (
+    CatalogueCertifiedItem,
+    CatalogueDraft,
+    CatalogueEdition,
+    CatalogueEntry,
+    CatalogueItem,
+)
 from registry.certification.tables import (
     Application,
     ApplicationItem,
@@ -23,7 +29,7 @@ from registry.db.tables import NumberCounter
 from registry.http.tables import IdempotentResponse
 from registry.kernel.events import Relay, Topic
 from registry.kernel.tables import OutboxEvent
-from registry.panels.service import on_certificate_event, on_edition_published, on_validation_event
+from registry.panels.service import on_certificate_event, on_edition_published, on_items_certified, on_validation_event
 from registry.panels.tables import Panel
 from registry.providers.tables import Provider
 
@@ -32,6 +38,7 @@ TABLES = [
     CatalogueEdition,
     CatalogueEntry,
     CatalogueDraft,
+    CatalogueCertifiedItem,
     AuditEvent,
     AuditHead,
     Provider,
@@ -59,6 +66,7 @@ LISTENERS = {
     Topic.application_decided: [take_approved_proposals],
     Topic.validation_recorded: [on_validation_event],
     Topic.validation_withdrawn: [on_validation_event],
+    Topic.items_certified: [on_items_certified],
 }
 
 

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody, QueryParameter
-from pydantic import BaseModel, ConfigDict, Field
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from registry.catalog import service as catalogue_service
 from registry.catalog import urls
-from registry.catalog.model import Catalogue, Edition, EditionDiff, EntryFile, diff_editions, entry_changes
+from registry.catalog.model import (
+    Catalogue,
+    Edition,
+    EditionDiff,
+    EntryFile,
+    ItemCode,
+    diff_editions,
+    entry_changes,
+)
 from registry.catalog.queries import published_catalogue
 from registry.catalog.schemas import DraftList, DraftOut, PublishedOut
 from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
 from registry.http.params import parse_date
+from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError
 from registry.kernel.ids import MAX_ID
@@ -41,7 +50,23 @@ class ItemEntry(msgspec.Struct):
     restricted_markers: list[str]
     minors: str
     confidence: str
+    first_edition_confirmed: bool
     notes: str
+
+
+class CertifiedItemOut(msgspec.Struct):
+    """A new item certified to an institution: part of the union of certified items from its first
+    certification, whether or not an edition names it yet."""
+
+    code: str
+    name_ko: str
+    name_en: str
+    category: str
+    tier: str
+    minors: str
+    first_certified_on: dt.date
+    source_application: str  # the application whose approval certified it first
+    in_edition: str  # how the edition in force lists it: permitted | temporary | withdrawn | not_listed
 
 
 class VersionSummary(msgspec.Struct):
@@ -76,6 +101,10 @@ class VersionDetail(VersionSummary):
 
 class CurrentVersion(VersionDetail):
     as_of: dt.date
+    # From 2022-12-30 a laboratory's scope is its own certified items: the new items certified to
+    # institutions on or before as_of, beside the edition's (announced) items. Empty before then.
+    certified_items: list[CertifiedItemOut] = msgspec.field(default_factory=list)
+    items_in_union: int | None = None  # edition items listed + certified items not listed (from 2022-12-30)
 
 
 class VersionList(msgspec.Struct):
@@ -178,6 +207,31 @@ def _detail_fields(edition: Edition) -> dict:
     )
 
 
+def certified_fields(catalogue: Catalogue, edition: Edition, day: dt.date) -> dict:
+    """The certified items beside the edition in force on `day` (per-institution regime only)."""
+    if not catalogue.per_institution(day):
+        return {"certified_items": [], "items_in_union": None}
+    out = []
+    for item in catalogue.certified_on(day):
+        listed = edition.entry(item.code)
+        e = item.entry
+        out.append(
+            CertifiedItemOut(
+                code=e.code,
+                name_ko=e.name_ko,
+                name_en=e.name_en,
+                category=e.category.value,
+                tier=e.tier.value,
+                minors=e.minors.value,
+                first_certified_on=item.approved_on,
+                source_application=item.application,
+                in_edition=listed.status.value if listed else "not_listed",
+            )
+        )
+    unlisted = sum(1 for c in out if c.in_edition == "not_listed")
+    return {"certified_items": out, "items_in_union": edition.counts()["items_known"] + unlisted}
+
+
 def diff_out(diff: EditionDiff) -> DiffOut:
     return DiffOut(
         from_version=summary_out(diff.source),
@@ -262,6 +316,35 @@ class DraftInput(BaseModel):
     replace: list[EntryFile] = Field(default_factory=list, max_length=2000)
 
 
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=2000)]
+
+
+class DraftEdit(BaseModel):
+    """Changes to an open draft; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+    title_ko: Text | None = None
+    title_en: Text | None = None
+    legal_basis_ko: Text | None = None
+    legal_basis_en: Text | None = None
+    announced_total: int | None = Field(default=None, ge=0, le=MAX_ID)
+    announced_total_qualifier: Literal["exact", "up_to"] | None = None
+    announced_on: dt.date | None = None
+    effective_from: dt.date | None = Field(default=None, description="never in the past")
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    sources: list[Url] | None = Field(default=None, max_length=100)
+    add: list[EntryFile] = Field(default_factory=list, max_length=2000)
+    withdraw: list[ItemCode] = Field(default_factory=list, max_length=2000)
+    replace: list[EntryFile] = Field(default_factory=list, max_length=2000)
+
+    @model_validator(mode="after")
+    def _something(self) -> DraftEdit:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+
 class PublishInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     effective_from: dt.date | None = Field(default=None, description="default: the draft's date; never in the past")
@@ -317,7 +400,7 @@ class CatalogueController(Controller):
                 since=since,
                 extra={"first_effective_from": since, "as_of": day.isoformat()},
             )
-        return CurrentVersion(**_detail_fields(edition), as_of=day)
+        return CurrentVersion(**_detail_fields(edition), as_of=day, **certified_fields(catalogue, edition, day))
 
     @get(
         urls.DIFF,
@@ -380,11 +463,39 @@ class CatalogueController(Controller):
         return DraftList(await catalogue_service.list_drafts())
 
     @get(urls.DRAFT, guards=[regulator_only], operation_id="getCatalogueDraft")
-    async def draft(self, version: FromPath[str]) -> DraftOut:
+    async def draft(self, version: FromPath[str]) -> Response[DraftOut]:
         draft = await catalogue_service.get_draft(version)
         if draft is None:
             raise version_not_found(version)
-        return draft
+        return Response(draft, headers={"ETag": draft.etag})
+
+    @patch(urls.DRAFT, guards=[regulator_only], operation_id="editCatalogueDraft", summary="Edit an open draft")
+    async def edit_draft(
+        self,
+        request: Request,
+        version: FromPath[str],
+        data: JSONBody[DraftEdit],
+        if_match: Annotated[
+            str | None, HeaderParameter(name="If-Match", description="the draft's ETag", required=False)
+        ] = None,
+    ) -> Response[DraftOut]:
+        texts = data.model_dump(
+            mode="json", exclude_none=True, exclude={"add", "withdraw", "replace"}, include=data.model_fields_set
+        )
+        changes = {
+            "add": [e.model_dump(mode="json") for e in data.add],
+            "withdraw": list(data.withdraw),
+            "replace": [e.model_dump(mode="json") for e in data.replace],
+        }
+        draft = await catalogue_service.edit_draft(
+            signed_in_principal(request).actor,
+            version,
+            texts=texts,
+            changes=changes,
+            expected=versions_read(if_match),
+            today=today_in_korea(),
+        )
+        return Response(draft, headers={"ETag": draft.etag})
 
     @post(
         urls.PUBLISH,

@@ -120,6 +120,7 @@ def edition_toml(edition: EditionFile) -> str:
         for key, value in item.model_dump().items():
             hidden = key == "category_assigned" and not value
             hidden = hidden or (key == "open_to_reported" and item.status.value == "withdrawn")
+            hidden = hidden or (key == "first_edition_confirmed" and value)
             if _shown(key, value) and not hidden:
                 lines.append(f"{key} = {_toml_value(getattr(value, 'value', value))}")
     return "\n".join(lines) + "\n"

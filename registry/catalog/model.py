@@ -104,6 +104,11 @@ class EntryFile(BaseModel):
     confidence: Literal["C", "D", "U"] = Field(
         description="C confirmed by a cited source, D derived, U unconfirmed detail."
     )
+    first_edition_confirmed: bool = Field(
+        default=True,
+        description="False when the public record names the item but not the edition that first listed it: "
+        "it is listed from an edition it is known to be in, which may be later than its first.",
+    )
     notes: str = ""
 
     @model_validator(mode="after")
@@ -147,6 +152,13 @@ class EditionFile(BaseModel):
     sources: tuple[str, ...] = ()
     notes: str = ""
     items: tuple[EntryFile, ...] = ()
+
+    @classmethod
+    def of_draft(cls, content: dict) -> EditionFile:
+        """A draft's content read as an edition (to preview its effect): texts a draft has not stated yet
+        read as a dash; publication refuses the draft until it states them."""
+        texts = ("title_ko", "title_en", "legal_basis_ko", "legal_basis_en")
+        return cls.model_validate({**content, **{k: content.get(k) or "-" for k in texts}})
 
     def content_hash(self) -> str:
         """A stable digest of the edition's content: import uses it to tell 'unchanged' from 'edited'."""
@@ -203,10 +215,37 @@ class Edition:
         return max(total - self.counts()["items_known"], 0)
 
 
-class Catalogue:
-    """All published editions in order of effect; the one place that answers 'which edition, when'."""
+@dataclass(frozen=True, slots=True)
+class CertifiedItem:
+    """A new item certified to an institution by the approval of its proposal (Art. 49-2(2)): from the
+    day of approval it is part of the union of certified items, whether or not an edition names it yet."""
 
-    def __init__(self, editions: Iterable[EditionFile], published_at: dict[str, dt.datetime] | None = None):
+    entry: EntryFile
+    approved_on: dt.date
+    application: str
+
+    @property
+    def code(self) -> str:
+        return self.entry.code
+
+
+class Catalogue:
+    """All published editions in order of effect, and the new items certified to institutions; the one
+    place that answers 'which edition, when' and 'is this item within the permitted scope on a day'.
+
+    Until 2022-12-29 the published notices were the gate: an item is permitted only when the edition in
+    force lists it. From 2022-12-30 (editions whose `certified_access` is `certified_own_items`) a
+    laboratory's scope is its own certified items: an item certified to some institution on a day is not
+    gated by the editions (which record the announced union), and the certificate of each laboratory
+    decides. An item an edition withdrew stays withdrawn.
+    """
+
+    def __init__(
+        self,
+        editions: Iterable[EditionFile],
+        published_at: dict[str, dt.datetime] | None = None,
+        certified: Iterable[CertifiedItem] = (),
+    ):
         ordered = sorted(editions, key=lambda e: e.effective_from)
         published_at = published_at or {}
         self.editions: tuple[Edition, ...] = tuple(
@@ -218,7 +257,13 @@ class Catalogue:
             for i, e in enumerate(ordered)
         )
         self._by_version = {e.version: e for e in self.editions}
-        self._known_codes = frozenset(e.code for edition in self.editions for e in edition.content.items)
+        self._listed_codes = frozenset(e.code for edition in self.editions for e in edition.content.items)
+        firsts: dict[str, CertifiedItem] = {}
+        for item in sorted(certified, key=lambda c: (c.approved_on, c.application)):
+            firsts.setdefault(item.code, item)
+        self.certified: tuple[CertifiedItem, ...] = tuple(firsts.values())
+        self._certified = firsts
+        self._known_codes = self._listed_codes | firsts.keys()
 
     def __len__(self) -> int:
         return len(self.editions)
@@ -251,13 +296,41 @@ class Catalogue:
                 history.append((edition, entry))
         return history
 
-    def known_codes(self) -> frozenset[str]:
-        return self._known_codes
+    def known_codes(self, day: dt.date | None = None) -> frozenset[str]:
+        """Every code an edition lists or an institution was certified for (on `day`, when given: items
+        certified only from a later day are left out)."""
+        if day is None:
+            return self._known_codes
+        return self._listed_codes | {c for c, item in self._certified.items() if item.approved_on <= day}
+
+    def certified_item(self, code: str) -> CertifiedItem | None:
+        """The first certification of a new item to an institution, if it was certified that way."""
+        return self._certified.get(code)
+
+    def certified_on(self, day: dt.date) -> list[CertifiedItem]:
+        """The new items certified to institutions on or before `day`, in order of code."""
+        return sorted((c for c in self.certified if c.approved_on <= day), key=lambda c: c.code)
+
+    def per_institution(self, day: dt.date) -> bool:
+        """Whether on `day` a laboratory's scope is its own certified items (from 2022-12-30)."""
+        in_force = self.in_force(day)
+        return in_force is not None and in_force.content.certified_access is CertifiedAccess.certified_own_items
+
+    def entry_on(self, code: str, day: dt.date) -> EntryFile | None:
+        """How the item reads on `day`: as the edition in force lists it, else as it was certified."""
+        in_force = self.in_force(day)
+        entry = in_force.entry(code) if in_force else None
+        if entry is not None:
+            return entry
+        certified = self._certified.get(code)
+        return certified.entry if certified is not None and certified.approved_on <= day else None
 
     def permission_finding(self, code: str, day: dt.date) -> Finding | None:
-        """Whether the permitted list allows `code` on `day` (steps 1-2 of judging an item, DESIGN §3):
-        None when it does, else the finding that says why not."""
-        if code not in self._known_codes:
+        """Whether the permitted scope allows `code` on `day` (steps 1-2 of judging an item, DESIGN §3):
+        None when it does, else the finding that says why not. See the class for the two regimes."""
+        certified = self._certified.get(code)
+        certified_by_day = certified is not None and certified.approved_on <= day
+        if code not in self._listed_codes and not certified_by_day:
             return finding("UNKNOWN_ITEM", code)
         in_force = self.in_force(day)
         entry = in_force.entry(code) if in_force else None
@@ -267,6 +340,8 @@ class Catalogue:
             )
             if last_listing is not None and last_listing.by_code[code].status is EntryStatus.withdrawn:
                 return finding("ITEM_WITHDRAWN", code, withdrawn_in=last_listing.version)
+            if certified_by_day and self.per_institution(day):
+                return None  # certified to an institution: each laboratory's certificate decides
             later = next(
                 (
                     e

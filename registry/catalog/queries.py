@@ -1,13 +1,14 @@
-"""Reading the permitted-item list: the published editions as one `Catalogue`, cached per database and
-rebuilt only when an edition was published. Other features read the catalogue through here."""
+"""Reading the permitted-item list: the published editions and the new items certified to institutions
+as one `Catalogue`, cached per database and rebuilt only when an edition was published or an item
+certified. Other features read the catalogue through here."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from registry.catalog.model import Catalogue, EditionFile, EntryFile
-from registry.catalog.tables import CatalogueEdition, CatalogueEntry
+from registry.catalog.model import Catalogue, CertifiedItem, EditionFile, EntryFile
+from registry.catalog.tables import CatalogueCertifiedItem, CatalogueEdition, CatalogueEntry
 from registry.db.cache import RevisionCache
 
 PUBLISHED = "published"
@@ -22,16 +23,23 @@ def entry_columns(entry: EntryFile) -> dict:
     return {**values, **{f: json.dumps(list(values[f])) for f in _JSON_FIELDS}}
 
 
+# What the published catalogue is built from; other caches that derive from it add these to their revision.
+REVISION_SQL = (
+    "(SELECT COUNT(*) FROM catalogue_edition WHERE state = 'published') AS editions, "
+    "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition, "
+    "(SELECT COUNT(*) FROM catalogue_certified_item) AS certified_items, "
+    "(SELECT MAX(id) FROM catalogue_certified_item) AS last_certified_item"
+)
+
+
 async def _revision() -> tuple:
-    rows = await CatalogueEdition.raw(
-        "SELECT COUNT(*) AS n, MAX(id) AS last_id FROM catalogue_edition WHERE state = {}", PUBLISHED
-    )
-    return (rows[0]["n"], rows[0]["last_id"])
+    rows = await CatalogueEdition.raw(f"SELECT {REVISION_SQL}")
+    return tuple(rows[0].values())
 
 
 async def published_catalogue() -> Catalogue:
-    """All published editions. Published editions never change, so the catalogue is rebuilt only when
-    an edition was published."""
+    """All published editions and the certified new items. Published editions and certified items never
+    change, so the catalogue is rebuilt only when an edition was published or an item certified."""
     return await _catalogue.get()
 
 
@@ -66,7 +74,11 @@ async def _load_catalogue() -> Catalogue:
             )
         )
         published_at[row["version"]] = row["published_at"]
-    return Catalogue(contents, published_at)
+    certified = [
+        CertifiedItem(EntryFile.model_validate_json(row["entry"]), row["approved_on"], row["application"])
+        for row in await CatalogueCertifiedItem.select().order_by(CatalogueCertifiedItem.id)
+    ]
+    return Catalogue(contents, published_at, certified)
 
 
 _catalogue: RevisionCache[Catalogue] = RevisionCache(_revision, _load_catalogue)

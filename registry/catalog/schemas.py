@@ -16,6 +16,7 @@ class DraftOut(msgspec.Struct):
     created_by: str
     revision: int
     content: dict[str, Any]
+    etag: str = ""  # the revision as an entity tag: send it as If-Match to edit the draft
 
 
 class DraftList(msgspec.Struct):

@@ -23,11 +23,17 @@ from registry.catalog.model import (
 )
 from registry.catalog.queries import PUBLISHED, entry_columns, published_catalogue
 from registry.catalog.schemas import DraftOut
-from registry.catalog.tables import CatalogueDraft, CatalogueEdition, CatalogueEntry, CatalogueItem
+from registry.catalog.tables import (
+    CatalogueCertifiedItem,
+    CatalogueDraft,
+    CatalogueEdition,
+    CatalogueEntry,
+    CatalogueItem,
+)
 from registry.db.engine import insert_one, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import utcnow
-from registry.kernel.errors import DomainError, FieldError, invalid_body
+from registry.kernel.errors import DomainError, Expected, FieldError, check_version, etag, invalid_body
 from registry.kernel.events import DomainEvent, Topic, announce
 
 
@@ -164,6 +170,22 @@ async def _insert_edition(edition: EditionFile, item_ids: dict[str, int], publis
 
 # --- drafts and publication --------------------------------------------------------------------------
 
+# What a new draft does not take from the edition it starts from: each announcement states these itself.
+NOT_INHERITED: dict = {
+    "title_ko": "",
+    "title_en": "",
+    "legal_basis_ko": "",
+    "legal_basis_en": "",
+    "announced_total": None,
+    "announced_total_qualifier": "exact",
+    "announced_on": None,
+    "effective_from_note": "",
+    "sources": [],
+    "notes": "",
+}
+# What a draft must state before it is published.
+REQUIRED_TO_PUBLISH = ("title_ko", "title_en", "legal_basis_ko", "legal_basis_en", "announced_total")
+
 
 async def open_draft() -> dict | None:
     return await CatalogueDraft.select().where(CatalogueDraft.state == "open").order_by(CatalogueDraft.id).first()
@@ -183,6 +205,8 @@ async def create_draft(
         if await CatalogueDraft.exists().where(CatalogueDraft.version == version) or catalogue.get(version):
             raise DomainError("CONFLICT.edition_exists", version=version)
         content = base.content.model_dump(mode="json")
+        # A new announcement has its own title, total, basis, date and sources: nothing of the base's.
+        content.update(NOT_INHERITED)
         content.update({"version": version, "effective_from": version, **(texts or {})})
         content = apply_changes(content, changes or {})
         now = utcnow()
@@ -203,7 +227,7 @@ async def create_draft(
             version,
             after={"base": base.version, **(changes or {})},
         )
-    return DraftOut(version, base.version, "open", actor.label, 0, content)
+    return DraftOut(version, base.version, "open", actor.label, 1, content, etag(1))
 
 
 def apply_changes(content: dict, changes: dict) -> dict:
@@ -272,6 +296,14 @@ async def publish_draft(actor, version: str, *, effective_from: dt.date | None, 
         if draft is None or draft["state"] != "open":
             raise DomainError("VERSION_NOT_FOUND.draft", version=version)
         content = json.loads(draft["content"])
+        missing = [f for f in REQUIRED_TO_PUBLISH if content.get(f) in (None, "")]
+        if missing:
+            raise DomainError(
+                "INVALID_BODY.draft_incomplete",
+                version=version,
+                missing=", ".join(missing),
+                errors=[FieldError(f, "required before publication", "draft") for f in missing],
+            )
         day = effective_from or dt.date.fromisoformat(content["effective_from"])
         if day < today:
             raise DomainError(
@@ -280,7 +312,8 @@ async def publish_draft(actor, version: str, *, effective_from: dt.date | None, 
                 errors=[FieldError("effective_from", "before today", "body")],
             )
         content.update({"version": day.isoformat(), "effective_from": day.isoformat()})
-        content.setdefault("announced_on", today.isoformat())
+        if not content.get("announced_on"):
+            content["announced_on"] = today.isoformat()
         if content.get("announced_total") is not None:
             listed = sum(1 for i in content["items"] if i["status"] != "withdrawn")
             content["announced_total"] = max(content["announced_total"], listed)
@@ -323,7 +356,59 @@ def _draft_body(row: dict) -> DraftOut:
         row["created_by"],
         row["revision"],
         json.loads(row["content"]),
+        etag(row["revision"]),
     )
+
+
+@retried
+async def edit_draft(
+    actor, version: str, *, texts: dict, changes: dict, expected: Expected, today: dt.date
+) -> DraftOut:
+    """Change an open draft: its texts, total, dates and sources, and items added, withdrawn or replaced.
+    A published edition is never edited. Audited with what changed; refused whole or applied whole."""
+    async with write_transaction():
+        draft = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
+        if (draft is not None and draft["state"] != "open") or (
+            draft is None and await CatalogueEdition.exists().where(CatalogueEdition.version == version)
+        ):
+            raise DomainError("CONFLICT.edition_published", version=version)
+        if draft is None:
+            raise DomainError("VERSION_NOT_FOUND.draft", version=version)
+        check_version(expected, draft["revision"], "draft")
+        effective_from = texts.get("effective_from")
+        if effective_from is not None and dt.date.fromisoformat(effective_from) < today:
+            raise DomainError(
+                "INVALID_BODY.edition_in_the_past",
+                day=effective_from,
+                errors=[FieldError("effective_from", "before today", "body")],
+            )
+        content = json.loads(draft["content"])
+        before = {k: content.get(k) for k in texts}
+        content.update(texts)
+        try:
+            content = apply_changes(content, changes)
+        except ValueError as exc:
+            field_name = str(exc).split(":", 1)[0]
+            raise DomainError(
+                "INVALID_BODY.draft_changes", reason=str(exc), errors=[FieldError(field_name, str(exc), "body")]
+            ) from None
+        revision = draft["revision"] + 1
+        await CatalogueDraft.update(
+            {
+                CatalogueDraft.content: json.dumps(content, ensure_ascii=False),
+                CatalogueDraft.updated_at: utcnow(),
+                CatalogueDraft.revision: revision,
+            }
+        ).where(CatalogueDraft.id == draft["id"])
+        await record(
+            actor,
+            "catalogue.draft_edited",
+            "catalogue_draft",
+            version,
+            before=before,
+            after={**texts, **{k: v for k, v in changes.items() if v}},
+        )
+    return DraftOut(version, draft["base_version"], "open", draft["created_by"], revision, content, etag(revision))
 
 
 async def list_drafts() -> list[DraftOut]:
@@ -337,19 +422,66 @@ async def get_draft(version: str) -> DraftOut | None:
 
 
 async def take_approved_proposals(event: DomainEvent) -> None:
-    """Listener of decided applications: each approved new item joins the open draft edition."""
-    for proposal in event.payload.get("approved_proposals", []):
-        entry = EntryFile(
-            code=proposal["code"],
-            name_ko=proposal["name_ko"],
-            name_en=proposal["name_en"],
-            category=proposal["category"],
-            category_assigned=False,
-            tier=proposal["tier"],
-            status=EntryStatus.permitted,
-            minors=MinorsPolicy.not_permitted,
-            confidence="C",
-            notes=f"Proposed by a provider; approved with application {event.payload['application']}.",
+    """Listener of decided applications: each approved new item is certified to the applicant from the
+    day of the decision, so the catalogue records it (the union of certified items, Art. 49-2(2)) and
+    puts it into the open draft edition, for the next announcement. One transaction; idempotent (an
+    event may come twice): an item already recorded or already in the draft is left as it is. When
+    something new was recorded, `catalogue.items_certified` tells the panels to re-check."""
+    proposals = event.payload.get("approved_proposals", [])
+    if not proposals:
+        return
+    application = event.payload["application"]
+    day = dt.date.fromisoformat(event.payload["decided_on"])
+    actor = Actor(event.payload["actor_id"], event.payload["actor"])
+    async with write_transaction():
+        recorded = []
+        for proposal in proposals:
+            entry = EntryFile(
+                code=proposal["code"],
+                name_ko=proposal["name_ko"],
+                name_en=proposal["name_en"],
+                category=proposal["category"],
+                category_assigned=False,
+                tier=proposal["tier"],
+                status=EntryStatus.permitted,
+                minors=MinorsPolicy.not_permitted,
+                confidence="C",
+                notes=f"Proposed by a provider; approved with application {application} on {day}.",
+            )
+            provider_id = event.payload["provider_id"]
+            if await _record_certified(actor, entry, day=day, application=application, provider_id=provider_id):
+                recorded.append(entry.code)
+            await add_to_draft(actor, entry, day=day)
+        if recorded:
+            await announce(Topic.items_certified, codes=recorded, application=application, approved_on=day.isoformat())
+
+
+async def _record_certified(
+    actor: Actor, entry: EntryFile, *, day: dt.date, application: str, provider_id: int
+) -> bool:
+    """Record an item's first certification; False when it is already recorded (nothing is written)."""
+    if await CatalogueCertifiedItem.exists().where(CatalogueCertifiedItem.code == entry.code):
+        return False
+    await insert_one(
+        CatalogueCertifiedItem(
+            code=entry.code,
+            entry=entry.model_dump_json(),
+            approved_on=day,
+            application=application,
+            provider_id=provider_id,
+            recorded_at=utcnow(),
         )
-        actor = Actor(event.payload["actor_id"], event.payload["actor"])
-        await add_to_draft(actor, entry, day=dt.date.fromisoformat(event.payload["decided_on"]))
+    )
+    await record(
+        actor,
+        "catalogue.item_certified",
+        "catalogue_item",
+        entry.code,
+        after={
+            "approved_on": day,
+            "application": application,
+            "provider_id": provider_id,
+            **entry.model_dump(mode="json"),
+        },
+    )
+    return True

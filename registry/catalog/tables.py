@@ -52,7 +52,21 @@ class CatalogueEntry(Table, tablename="catalogue_entry"):
     restricted_markers = Text(null=False, default="[]")
     minors = Varchar(length=16, null=False)
     confidence = Varchar(length=1, null=False)
+    first_edition_confirmed = Boolean(null=False, default=True)
     notes = Text(null=False, default="")
+
+
+class CatalogueCertifiedItem(Table, tablename="catalogue_certified_item"):
+    """A new item certified to an institution by the approval of its proposal: from `approved_on` it is
+    part of the union of certified items (Art. 49-2(2)), before any edition announces it. One row per
+    item, its first certification; recorded when the catalogue hears of the decision."""
+
+    code = Varchar(length=32, unique=True, null=False)
+    entry = Text(null=False)  # JSON of the EntryFile: names, category, tier, markers as approved
+    approved_on = Date(null=False)
+    application = Varchar(length=64, null=False)  # the application number: the source
+    provider_id = Integer(null=False)
+    recorded_at = Timestamptz(null=False)
 
 
 class CatalogueDraft(Table, tablename="catalogue_draft"):

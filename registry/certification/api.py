@@ -238,7 +238,6 @@ class CertificatesController(Controller):
         return await certificates.record_hearing(signed_in_principal(request), number.strip().upper(), data, expected)
 
 
-
 class ValidationsController(Controller):
     """Validation on record for disease-tier items: a regulator writes, anyone reads."""
 

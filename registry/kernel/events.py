@@ -34,6 +34,7 @@ class Topic(StrEnum):
     application_decided = "application.decided"
     validation_recorded = "validation.recorded"
     validation_withdrawn = "validation.withdrawn"
+    items_certified = "catalogue.items_certified"  # new items certified to an institution, recorded
 
 
 @dataclass(frozen=True)

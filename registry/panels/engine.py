@@ -68,10 +68,11 @@ FINDING_COLUMNS = ["panel_id", "item", "code", "severity", "message_ko", "messag
 
 
 def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
-    """For each item, the dates from which the permitted list's answer about it changes, and the
+    """For each item, the dates from which the permitted scope's answer about it changes, and the
     answer: its permission finding (or none), whether it is open to every reported institution, the
     names a panel may give for the genes it is restricted to (rules/genes.toml), its markers, its minors
-    policy and tier."""
+    policy and tier. An item certified to an institution (from 2022-12-30) answers from the day of its
+    certification on."""
     names = gene_names()
     rows = []
     for code in sorted(catalogue.known_codes()):
@@ -83,10 +84,12 @@ def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
                 for until in (entry.temporary_until, entry.open_to_reported_until):
                     if until is not None:
                         boundaries.add(until + ONE_DAY)
+        certified = catalogue.certified_item(code)
+        if certified is not None:
+            boundaries.add(certified.approved_on)
         for start in sorted(boundaries):
             found = catalogue.permission_finding(code, start)
-            edition = catalogue.in_force(start)
-            entry = edition.entry(code) if edition else None
+            entry = catalogue.entry_on(code, start)
             listed = entry is not None and entry.status is not EntryStatus.withdrawn
             open_ = bool(
                 listed
@@ -124,12 +127,15 @@ def catalogue_segments(catalogue: Catalogue) -> pl.DataFrame:
 
 
 def edition_segments(catalogue: Catalogue) -> pl.DataFrame:
+    """The edition in force from each date, and whether under it a laboratory's scope is its own
+    certified items (from 2022-12-30)."""
     return pl.DataFrame(
         {
             "start": [e.effective_from for e in catalogue.editions],
             "catalog_version": [e.version for e in catalogue.editions],
+            "per_institution": [catalogue.per_institution(e.effective_from) for e in catalogue.editions],
         },
-        schema={"start": pl.Date, "catalog_version": pl.String},
+        schema={"start": pl.Date, "catalog_version": pl.String, "per_institution": pl.Boolean},
     ).sort("start")
 
 
@@ -243,6 +249,13 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         rules.catalogue, left_on="as_of", right_on="start", by="code", strategy="backward", check_sortedness=False
     )
     rows = rows.join_asof(
+        rules.editions.select("start", "per_institution").rename({"start": "edition_start"}),
+        left_on="as_of",
+        right_on="edition_start",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    rows = rows.join_asof(
         rules.certificates.drop("start").with_columns(rules.certificates["start"].alias("cert_start")),
         left_on="as_of",
         right_on="cert_start",
@@ -265,9 +278,17 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         pl.col("genes").fill_null([]),
         pl.col("markers").fill_null([]),
     )
-    known = pl.col("open").is_not_null()
-    catalogue_code = pl.when(~known).then(pl.lit("UNKNOWN_ITEM")).otherwise(pl.col("cat_code"))
+    catalogue_code = pl.when(pl.col("open").is_null()).then(pl.lit("UNKNOWN_ITEM")).otherwise(pl.col("cat_code"))
+    # From 2022-12-30 a laboratory's scope is its own certified items (Art. 49-2(2)): an item its active
+    # certificate covers is not gated by the editions (the announced union) unless one withdrew it.
+    own_item = pl.col("per_institution").fill_null(False) & (pl.col("standing") == "active") & pl.col("certified")
+    catalogue_code = (
+        pl.when(own_item & catalogue_code.is_in(["UNKNOWN_ITEM", "ITEM_NOT_YET_PERMITTED"]))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(catalogue_code)
+    )
     rows = rows.with_columns(catalogue_code.alias("cat_code"))
+    known = pl.col("open").is_not_null() & (pl.col("cat_code").fill_null("") != "UNKNOWN_ITEM")
     allowed = pl.col("cat_code").is_null() & (pl.col("standing") == "active") & pl.col("certified")
     open_mode = pl.col("cat_code").is_null() & ~allowed & pl.col("open")
     access_code = (

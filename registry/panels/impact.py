@@ -3,6 +3,8 @@ in force today, and which findings would appear or disappear."""
 
 from __future__ import annotations
 
+import json
+
 import anyio
 import msgspec
 
@@ -32,11 +34,12 @@ async def impact(version: str) -> ImpactOut:
         draft = await CatalogueDraft.select().where(CatalogueDraft.version == version).first()
         if draft is None or draft["state"] != "open":
             raise DomainError("VERSION_NOT_FOUND.draft_or_edition", version=version)
-        content = EditionFile.model_validate_json(draft["content"])
+        content = EditionFile.of_draft(json.loads(draft["content"]))
         kind = "draft"
     hypothetical = Catalogue(
         [e.content for e in catalogue.editions if e.effective_from < day and e.version != version]
-        + [content.model_copy(update={"effective_from": day})]
+        + [content.model_copy(update={"effective_from": day})],
+        certified=catalogue.certified,
     )
     async with read_transaction():
         rows = await Panel.select()

@@ -1,6 +1,6 @@
 """What every panel check shares: the rules at every date (rebuilt only when a certificate event, a
-published edition or a validation record was added, or a validation record withdrawn), the engine's rows
-built from panels, and the JSON answer per panel."""
+published edition, a certified new item or a validation record was added, or a validation record
+withdrawn), the engine's rows built from panels, and the JSON answer per panel."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import polars as pl
 
 from registry.accounts.model import Principal, Role
 from registry.catalog.model import Catalogue
+from registry.catalog.queries import REVISION_SQL as CATALOGUE_REVISION
 from registry.catalog.queries import published_catalogue
 from registry.catalog.tables import CatalogueEdition
 from registry.certification.queries import certificate_records, validation_records
@@ -25,11 +26,9 @@ async def _revision() -> tuple:
     rows = await CatalogueEdition.raw(
         "SELECT (SELECT COUNT(*) FROM certificate_event) AS events, "
         "(SELECT MAX(id) FROM certificate_event) AS last_event, "
-        "(SELECT COUNT(*) FROM catalogue_edition WHERE state = 'published') AS editions, "
-        "(SELECT MAX(id) FROM catalogue_edition WHERE state = 'published') AS last_edition, "
         "(SELECT COUNT(*) FROM validation_record) AS validations, "
         "(SELECT COUNT(*) FROM validation_record WHERE withdrawn_on IS NOT NULL) AS withdrawals, "
-        "(SELECT MAX(id) FROM validation_record) AS last_validation"
+        f"(SELECT MAX(id) FROM validation_record) AS last_validation, {CATALOGUE_REVISION}"
     )
     return tuple(rows[0].values())
 

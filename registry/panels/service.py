@@ -284,3 +284,9 @@ async def on_validation_event(event: DomainEvent) -> None:
 async def on_edition_published(event: DomainEvent) -> None:
     """A new edition of the permitted list: every registered panel is re-checked."""
     await recheck_panels(None, reason=f"edition {event.payload['version']} published")
+
+
+async def on_items_certified(event: DomainEvent) -> None:
+    """New items certified to an institution joined the catalogue: every registered panel is re-checked
+    (an item unknown until now is now known; its laboratory's certificate decides)."""
+    await recheck_panels(None, reason=f"items {', '.join(event.payload['codes'])} certified")

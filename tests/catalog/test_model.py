@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from registry.catalog.files import read_catalogue_dir
-from registry.catalog.model import Catalogue, EntryStatus, diff_editions, is_gene_symbol
+from registry.catalog.model import Catalogue, EntryStatus, MinorsPolicy, diff_editions, is_gene_symbol
 from tests.conftest import rules_path
 
 D = dt.date.fromisoformat
@@ -28,9 +28,9 @@ EXPECTED = [
     ("2023-04-14", 81, 81),
     ("2023-06-29", 101, 85),
     ("2023-09-13", 129, 97),
-    ("2023-12-21", 165, 106),
-    ("2024-04-04", 181, 111),
-    ("2024-07-09", 190, 111),
+    ("2023-12-21", 165, 113),
+    ("2024-04-04", 181, 118),
+    ("2024-07-09", 190, 118),
 ]
 
 
@@ -74,12 +74,14 @@ def test_diff_2016_to_2020_withdraws_skin_elasticity_and_adds_45(catalogue):
     assert len(diff.added) == 45
     assert all(e.status is EntryStatus.temporary for e in diff.added)
     renamed = {c.code: {f.field: (f.before, f.after) for f in c.changes} for c in diff.changed}
-    assert renamed == {
-        "SKN-HAIRLOSS": {
-            "name_ko": ("탈모", "남성형 탈모"),
-            "name_en": ("Hair loss", "Male-pattern hair loss"),
-        }
+    assert renamed["SKN-HAIRLOSS"] == {
+        "name_ko": ("탈모", "남성형 탈모"),
+        "name_en": ("Hair loss", "Male-pattern hair loss"),
+        "minors": (MinorsPolicy.permitted, MinorsPolicy.not_permitted),
     }
+    # No minors restriction under the 2016 notice; the 2020 revision created it, for all 11 legacy items.
+    assert all(c["minors"] == (MinorsPolicy.permitted, MinorsPolicy.not_permitted) for c in renamed.values())
+    assert len(renamed) == 11
 
 
 def test_diff_backwards_swaps_added_and_withdrawn(catalogue):

@@ -20,7 +20,7 @@ async def test_second_import_changes_nothing(engine):
     before = await counts()
     report = await import_catalogue(rules_path("catalog"))
     assert report.imported == [] and len(report.unchanged) == 10
-    assert await counts() == before == (112, 10, 800)
+    assert await counts() == before == (119, 10, 821)
 
 
 async def test_database_holds_exactly_what_the_files_say(engine):
@@ -64,4 +64,4 @@ async def test_database_rejects_an_item_twice_in_one_edition(engine):
     duplicate = {k: v for k, v in row.items() if k != "id"}
     with pytest.raises(Exception, match=r"(?i)unique"):
         await CatalogueEntry.insert(CatalogueEntry(**duplicate))
-    assert await CatalogueEntry.count() == 800
+    assert await CatalogueEntry.count() == 821

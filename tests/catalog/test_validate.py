@@ -144,3 +144,73 @@ def test_not_toml(catalog_copy):
     (catalog_copy / "2025-01-01.toml").write_text("version = \n", encoding="utf-8")
     message = only(problems(catalog_copy))
     assert message.startswith("2025-01-01.toml: (file): is not valid TOML")
+
+
+# --- the reviewed data itself ---------------------------------------------------------------------------
+
+
+def reviewed() -> dict:
+    return {e.version: e for _, e in read_catalogue_dir(SOURCE).editions}
+
+
+def test_korean_texts_of_the_catalogue_hold_no_english_words():
+    import re
+
+    from tests.kernel.test_findings import korean_prose
+
+    offending = []
+    for edition in reviewed().values():
+        texts = {k: getattr(edition, k) for k in ("title_ko", "legal_basis_ko", "who_may_test_ko", "minors_basis_ko")}
+        offending += [(edition.version, k, t) for k, t in texts.items() if re.search("[A-Za-z]", korean_prose(t))]
+    assert not offending
+
+
+def test_no_catalogue_text_cites_a_repository_file():
+    import re
+
+    for edition in reviewed().values():
+        texts = [edition.notes, edition.effective_from_note, edition.legal_basis_ko, edition.legal_basis_en]
+        texts += [edition.minors_basis_ko, edition.minors_basis_en, *(e.notes for e in edition.items)]
+        for text in texts:
+            assert not re.search(r"\.(md|toml|py)\b|rules/|DOMAIN|DESIGN", text), (edition.version, text)
+
+
+def test_item_names_as_the_notices_write_them():
+    names = {e.code: e.name_ko for e in reviewed()["2024-07-09"].items}
+    assert names["NUT-DPA"] == "도코사펜타엔산(DPA) 농도" and names["NUT-DHA"] == "도코사헥사엔산(DHA) 농도"
+    assert "체중감량 후 체중회복가능성(요요)" in names.values() and "운동 후 회복능력" in names.values()
+    every = {e.name_ko for edition in reviewed().values() for e in edition.items}
+    assert not every & {"운동후 회복능력", "체중감량 후 체중회복가능성", "도코사펜타엔산 농도", "도코사헥사엔산 농도"}
+
+
+def test_after_2022_titles_name_the_union_of_certified_items():
+    for version, edition in reviewed().items():
+        if edition.certified_access.value == "certified_own_items":
+            assert f"(기관 합계, 최대 {edition.announced_total}개)" in edition.title_ko, version
+            assert f"(union over institutions, up to {edition.announced_total})" in edition.title_en, version
+            assert edition.who_may_test_ko.startswith("각 기관의 검사 범위는 그 기관이 인증받은 항목이다"), version
+            assert edition.who_may_test_en.startswith("Each institution's scope is its own certified items"), version
+
+
+def test_minors_were_not_restricted_before_the_2020_revision():
+    editions = reviewed()
+    assert {e.minors.value for e in editions["2016-06-30"].items} == {"permitted"}
+    assert "2020-02-17" in editions["2016-06-30"].minors_basis_en
+    assert {e.minors.value for e in editions["2020-02-17"].items} == {"not_permitted"}
+
+
+SEVEN = {"EAT-SEAFOOD", "NUT-MET", "NUT-GLY", "EAT-SOUR", "EAT-SALTYPREF", "TRT-WHISKY", "NUT-LUT"}
+
+
+def test_the_seven_items_named_in_the_record_are_listed_with_their_first_edition_unconfirmed():
+    editions = reviewed()
+    assert not SEVEN & {e.code for e in editions["2023-09-13"].items}
+    for version in ("2023-12-21", "2024-04-04", "2024-07-09"):
+        found = {e.code: e for e in editions[version].items if e.code in SEVEN}
+        assert found.keys() == SEVEN, version
+        assert all(
+            e.confidence == "U" and not e.first_edition_confirmed and "2024-01-02" in e.notes for e in found.values()
+        )
+    assert "https://m.etnews.com/20240102000221" in editions["2023-12-21"].sources
+    assert editions["2023-12-21"].announced_total == 165  # the totals stay as announced
+    assert {e.code for e in editions["2024-07-09"].items if e.first_edition_confirmed is False} == SEVEN

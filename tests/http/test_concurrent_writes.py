@@ -103,7 +103,15 @@ async def test_drafting_and_publishing_an_edition_happen_once(fresh_database, cl
     version = (today_in_korea() + dt.timedelta(days=3)).isoformat()
     async with client_for(fresh_database) as client:
         staff = await make_staff(client)
-        draft = {"version": version, "withdraw": ["TRT-EARLOBE"]}
+        draft = {
+            "version": version,
+            "withdraw": ["TRT-EARLOBE"],
+            "title_ko": "인증 항목(기관 합계, 최대 189개)",
+            "title_en": "Certified items (union over institutions, up to 189)",
+            "legal_basis_ko": "생명윤리법 제49조의2제2항",
+            "legal_basis_en": "Bioethics and Safety Act Art. 49-2(2)",
+            "announced_total": 189,
+        }
         assert (
             await at_once(lambda: client.post(catalog_urls.VERSIONS, json=draft, headers=staff.regulator))
             == [201] + [409] * 9

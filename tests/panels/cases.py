@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from registry.catalog.files import read_catalogue_dir
-from registry.catalog.model import Catalogue, EntryFile, MinorsPolicy
+from registry.catalog.model import Catalogue, CertifiedItem, EntryFile, MinorsPolicy
 from registry.certification.model import CertificateEventView, CertificateKind, CertificateRecord, EventKind
 from registry.certification.model.validations import ValidationRecord
 from tests.conftest import rules_path
@@ -16,7 +16,8 @@ D = dt.date.fromisoformat
 
 def catalogue_with_test_edition() -> Catalogue:
     """The reviewed editions, and an edition from 2026-01-01 that adds what the record does not have yet:
-    a disease item, a temporary item, and a minors-permitted item."""
+    a disease item, a temporary item, and a minors-permitted item; and a new item certified to one
+    institution (EARLY) on 2025-03-10 that no edition names."""
     editions = [e for _, e in read_catalogue_dir(rules_path("catalog")).editions]
     latest = editions[-1]
     items = [
@@ -30,7 +31,13 @@ def catalogue_with_test_edition() -> Catalogue:
     test_edition = latest.model_copy(
         update={"version": "2026-01-01", "effective_from": D("2026-01-01"), "items": tuple(items)}
     )
-    return Catalogue([*editions, test_edition])
+    certified = CertifiedItem(
+        EntryFile(code="TRT-NEWCERT", name_ko="새 인증 항목", name_en="Newly certified item", category="personal_traits",
+                  tier="wellness", status="permitted", confidence="C"),
+        D("2025-03-10"),
+        "APP-2025-0001",
+    )  # fmt: skip
+    return Catalogue([*editions, test_edition], certified=[certified])
 
 
 def cert(provider, number, issued, until, items, *events):
@@ -42,7 +49,7 @@ def cert(provider, number, issued, until, items, *events):
     return CertificateRecord(provider, number, kind, views, [(code, D(frm), None) for code, frm in items])
 
 
-CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE, DISEASE_UNVALIDATED = 1, 2, 3, 4, 5, 6, 7
+CERTIFIED, REVOKED, PILOT, NONE, RENEWED, DISEASE, DISEASE_UNVALIDATED, EARLY = 1, 2, 3, 4, 5, 6, 7, 8
 
 RECORDS = [
     cert(CERTIFIED, "DTC-2022-0001", "2022-12-30", "2025-12-29",
@@ -51,13 +58,17 @@ RECORDS = [
          ("reinstated", "2024-08-19", {})),
     cert(REVOKED, "DTC-2022-0002", "2022-12-30", "2025-12-29", [("TRT-ALCMET", "2022-12-30")],
          ("revoked", "2023-06-01", {"ground": 1, "reason": "fraud"})),
-    cert(PILOT, "DTC-P2020-0001", "2020-02-17", "2022-12-29", [("NUT-VITD", "2020-02-17"), ("EXE-STR", "2020-02-17")]),
+    cert(PILOT, "DTC-P2020-0001", "2020-02-17", "2022-12-29",
+         [("NUT-VITD", "2020-02-17"), ("EXE-STR", "2020-02-17"), ("HLT-HR", "2021-06-01")]),
     cert(PILOT, "DTC-2022-0003", "2022-12-30", "2025-12-29", [("EXE-STR", "2022-12-30")]),
     cert(RENEWED, "DTC-2022-0004", "2022-12-30", "2025-12-29", [("NUT-VITD", "2022-12-30"), ("HLT-POLLEN", "2024-04-04")],
          ("renewed", "2025-11-28", {"valid_until": D("2028-12-29")})),
     cert(DISEASE, "DTC-2026-0001", "2026-01-01", "2028-12-31",
          [("DIS-T2D", "2026-01-01"), ("TRT-TEMP", "2026-01-01"), ("NUT-VITD", "2026-01-01")]),
     cert(DISEASE_UNVALIDATED, "DTC-2026-0002", "2026-01-01", "2028-12-31", [("DIS-T2D", "2026-01-01")]),
+    # Certified for an item before any edition named it (first listed 2023-12-21), and for a new item.
+    cert(EARLY, "DTC-2023-0009", "2023-01-02", "2026-01-01",
+         [("NUT-VITD", "2023-01-02"), ("HLT-HR", "2023-06-01"), ("TRT-NEWCERT", "2025-03-10")]),
 ]  # fmt: skip
 
 # DISEASE's validations of DIS-T2D: the committee decided on 2026-01-15, the record was withdrawn from
@@ -111,7 +122,8 @@ CASES = [
     ("skin elasticity after withdrawal", "2021-01-01", CERTIFIED, "adult", [item("SKN-ELAST", ["MMP1"])], "", "not_permitted", {("SKN-ELAST", "ITEM_WITHDRAWN")}),
     ("before the first edition", "2016-06-29", NONE, "adult", [item("NUT-VITC", ["SLC23A1"])], "", "not_permitted", {("NUT-VITC", "ITEM_NOT_YET_PERMITTED")}),
     ("2020 item in 2018", "2018-01-01", NONE, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "ITEM_NOT_YET_PERMITTED")}),
-    ("minors before 2020: cautious reading", "2019-06-01", NONE, "minor", [item("NUT-VITC", ["SLC23A1"])], "", "not_permitted", {("NUT-VITC", "MINORS_NOT_PERMITTED")}),
+    ("minors in 2018: the 2016 notice had no minors restriction", "2018-06-01", NONE, "minor", [item("NUT-VITC", ["SLC23A1"])], "", "permitted", set()),
+    ("minors restricted from the 2020 revision", "2020-02-17", NONE, "minor", [item("NUT-VITC", ["SLC23A1"])], "", "not_permitted", {("NUT-VITC", "MINORS_NOT_PERMITTED")}),
     # 2020-2022: pilot-certified institutions for the expanded list.
     ("pilot item by a pilot-certified lab", "2021-01-01", PILOT, "adult", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
     ("pilot item without certification", "2021-01-01", NONE, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "PROVIDER_NOT_CERTIFIED")}),
@@ -120,12 +132,20 @@ CASES = [
     ("pilot lab, legacy item not certified: genes fixed", "2021-01-01", PILOT, "adult", [item("NUT-VITC", ["FTO"])], "", "not_permitted", {("NUT-VITC", "GENE_NOT_PERMITTED")}),
     ("70-list item before the 70 list", "2020-06-01", PILOT, "adult", [item("NUT-VITA", ["BCMO1"])], "", "not_permitted", {("NUT-VITA", "ITEM_NOT_YET_PERMITTED")}),
     ("temporary permission still running", "2022-06-01", PILOT, "adult", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
+    ("until 2022-12-29 the notice gates, pilot certificate or not", "2022-06-01", PILOT, "adult", [item("HLT-HR", ["MYH6"])], "", "not_permitted", {("HLT-HR", "ITEM_NOT_YET_PERMITTED")}),
     # From 2022-12-30: certified institutions, their own items.
     ("certified item", "2023-01-10", CERTIFIED, "adult", [item("NUT-VITD", ["VDR", "GC"])], "", "permitted", set()),
     ("item of the 81 list in January 2023", "2023-01-10", CERTIFIED, "adult", [item("SKN-KELOID", ["X1"])], "", "not_permitted", {("SKN-KELOID", "ITEM_NOT_YET_PERMITTED")}),
     ("day before the 81 list", "2023-04-13", CERTIFIED, "adult", [item("SKN-KELOID", ["X1"])], "", "not_permitted", {("SKN-KELOID", "ITEM_NOT_YET_PERMITTED")}),
     ("added item once certified", "2023-05-01", CERTIFIED, "adult", [item("SKN-KELOID", ["X1"])], "", "permitted", set()),
     ("December 2023 item checked in June 2023", "2023-06-15", CERTIFIED, "adult", [item("HLT-HR", ["MYH6"])], "", "not_permitted", {("HLT-HR", "ITEM_NOT_YET_PERMITTED")}),
+    ("own certificate decides before an edition names the item", "2023-06-15", EARLY, "adult", [item("HLT-HR", ["MYH6"])], "", "permitted", set()),
+    ("own certificate, the day before it covers the item", "2023-05-31", EARLY, "adult", [item("HLT-HR", ["MYH6"])], "", "not_permitted", {("HLT-HR", "ITEM_NOT_YET_PERMITTED")}),
+    ("new item on the day it is certified", "2025-03-10", EARLY, "adult", [item("TRT-NEWCERT", ["ALDH2"])], "", "permitted", set()),
+    ("new item the day before its certification", "2025-03-09", EARLY, "adult", [item("TRT-NEWCERT", ["ALDH2"])], "", "not_permitted", {("TRT-NEWCERT", "UNKNOWN_ITEM")}),
+    ("new item certified to another institution", "2025-03-10", CERTIFIED, "adult", [item("TRT-NEWCERT", ["ALDH2"])], "", "not_permitted", {("TRT-NEWCERT", "ITEM_NOT_CERTIFIED")}),
+    ("new item, no certificate", "2025-03-10", NONE, "adult", [item("TRT-NEWCERT", ["ALDH2"])], "", "not_permitted", {("TRT-NEWCERT", "PROVIDER_NOT_CERTIFIED")}),
+    ("new item for minors: not permitted", "2025-03-10", EARLY, "minor", [item("TRT-NEWCERT", ["ALDH2"])], "", "not_permitted", {("TRT-NEWCERT", "MINORS_NOT_PERMITTED")}),
     ("suspended certificate", "2024-06-01", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "", "not_permitted", {("NUT-VITD", "CERTIFICATE_SUSPENDED")}),
     ("reinstated certificate", "2024-09-01", CERTIFIED, "adult", [item("NUT-VITD", ["VDR"])], "", "permitted", set()),
     ("revoked certificate", "2023-07-01", REVOKED, "adult", [item("TRT-ALCMET", ["ALDH2"])], "", "not_permitted", {("TRT-ALCMET", "CERTIFICATE_REVOKED")}),
