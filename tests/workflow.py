@@ -199,3 +199,14 @@ async def suspend_today(client, staff: Staff, number: str) -> httpx.Response:
     return await client.post(
         certification_urls.suspend(number), json=change, headers={**staff.regulator, "If-Match": etag}
     )
+
+
+def announcement(total: int) -> dict:
+    """What every draft edition must state of its own before it can be published."""
+    return {
+        "title_ko": f"인증 항목(기관 합계, 최대 {total}개)",
+        "title_en": f"Certified items (union over institutions, up to {total})",
+        "legal_basis_ko": "생명윤리법 제49조의2제2항",
+        "legal_basis_en": "Bioethics and Safety Act Art. 49-2(2)",
+        "announced_total": total,
+    }

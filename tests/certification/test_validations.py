@@ -11,7 +11,7 @@ from registry.certification.model.validations import ValidationInput, Validation
 from registry.kernel.clock import today_in_korea
 from registry.panels import urls as panel_urls
 from tests.conftest import rules_path
-from tests.workflow import assert_problem, certify, make_staff, register_lab
+from tests.workflow import announcement, assert_problem, certify, make_staff, register_lab
 
 DISEASE_ITEM = {
     "code": "DIS-T2D",
@@ -114,7 +114,7 @@ async def test_a_record_flips_a_registered_panel_and_its_withdrawal_flips_it_bac
     async with client_for(fresh_database) as client:
         staff = await make_staff(client)
         # An edition from today on with a disease item (none is on the reviewed list yet).
-        draft = {"version": today.isoformat(), "add": [DISEASE_ITEM]}
+        draft = {"version": today.isoformat(), "add": [DISEASE_ITEM], **announcement(191)}
         assert (await client.post(catalog_urls.VERSIONS, json=draft, headers=staff.regulator)).status_code == 201
         r = await client.post(catalog_urls.publish(today), headers=staff.regulator)
         assert r.status_code == 200, r.text

@@ -13,7 +13,15 @@ from registry.kernel.clock import today_in_korea
 from registry.panels import urls as panels_urls
 from registry.panels.tables import Panel
 from tests.conftest import rules_path
-from tests.workflow import EVALUATION, certify, create_application, evidence_item, make_staff, register_lab
+from tests.workflow import (
+    EVALUATION,
+    announcement,
+    certify,
+    create_application,
+    evidence_item,
+    make_staff,
+    register_lab,
+)
 
 N = 10
 
@@ -106,11 +114,7 @@ async def test_drafting_and_publishing_an_edition_happen_once(fresh_database, cl
         draft = {
             "version": version,
             "withdraw": ["TRT-EARLOBE"],
-            "title_ko": "인증 항목(기관 합계, 최대 189개)",
-            "title_en": "Certified items (union over institutions, up to 189)",
-            "legal_basis_ko": "생명윤리법 제49조의2제2항",
-            "legal_basis_en": "Bioethics and Safety Act Art. 49-2(2)",
-            "announced_total": 189,
+            **announcement(189),
         }
         assert (
             await at_once(lambda: client.post(catalog_urls.VERSIONS, json=draft, headers=staff.regulator))
