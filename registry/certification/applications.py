@@ -34,7 +34,16 @@ from registry.certification.tables import Application, ApplicationItem, Evaluati
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
-from registry.kernel.errors import DomainError, Expected, FieldError, changed_meanwhile, check_version, etag, not_found
+from registry.kernel.errors import (
+    DomainError,
+    Expected,
+    FieldError,
+    Term,
+    changed_meanwhile,
+    check_version,
+    etag,
+    not_found,
+)
 from registry.providers.tables import Provider
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -260,9 +269,9 @@ def transition(row: dict, action: Action) -> ApplicationState:
         raise DomainError(
             "ILLEGAL_TRANSITION" if exc.allowed else "ILLEGAL_TRANSITION.closed",
             number=row["number"],
-            state=exc.state.value,
-            action=exc.action.value,
-            allowed=exc.allowed,
+            state=Term(f"state_{exc.state.value}"),
+            action=Term(f"action_{exc.action.value}"),
+            allowed=[Term(f"action_{a}") for a in exc.allowed],
             extra={"state": exc.state.value, "allowed_actions": exc.allowed},
         ) from None
 

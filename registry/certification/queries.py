@@ -130,7 +130,10 @@ VERIFICATION_MESSAGES = {
         "{day} 기준 업무정지 중({since}부터 {until}까지, 제56조제1항).",
     ),
     Standing.revoked: ("Not certified on {day}: revoked on {since}.", "{day} 기준 인증 취소({since})."),
-    Standing.expired: ("Not certified on {day}: expired on {since}.", "{day} 기준 인증 만료({since})."),
+    Standing.expired: (
+        "Not certified on {day}: its validity ended on {valid_until}; a new application is needed.",
+        "{day} 기준 인증 유효기간 만료({valid_until}까지 유효). 인증을 새로 신청해야 합니다.",
+    ),
     Standing.not_yet_valid: (
         "Not certified on {day}: valid from {since}.",
         "{day} 기준 아직 유효하지 않음({since}부터).",
@@ -161,8 +164,12 @@ def certificate_on(state: CertificateState, day: dt.date, catalogue: Catalogue) 
         **ground_texts(standing.ground),
         "basis_en": basis[0] if basis else None,
         "basis_ko": basis[1] if basis else None,
-        "message_en": en.format(day=day, since=standing.since, until=standing.until or "reinstatement"),
-        "message_ko": ko.format(day=day, since=standing.since, until=standing.until or "회복 시"),
+        "message_en": en.format(
+            day=day, since=standing.since, until=standing.until or "reinstatement", valid_until=standing.valid_until
+        ),
+        "message_ko": ko.format(
+            day=day, since=standing.since, until=standing.until or "회복 시", valid_until=standing.valid_until
+        ),
         "kind": row["kind"],
         "provider_id": row["provider"],
         "provider_name_ko": row.get("provider_name_ko"),

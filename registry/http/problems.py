@@ -71,11 +71,13 @@ class _Words(dict):
         self.language, self.terms = language, terms
 
     def __getitem__(self, key: str) -> str:
-        value = super().__getitem__(key)
+        return self._word(super().__getitem__(key))
+
+    def _word(self, value: Any) -> str:
         if isinstance(value, Term):
             return self.terms[value.name][self.language]
         if isinstance(value, (list, tuple, set, frozenset)):
-            return ", ".join(str(v) for v in value)
+            return ", ".join(self._word(v) for v in value)
         return str(value)
 
 

@@ -156,3 +156,9 @@ async def test_renewal_extends_validity_and_ends_items_not_recertified(client):
     assert later["result"] == "certified" and {i["code"] for i in later["items"]} == {"NUT-VITD"}
     history = (await client.get(urls.history(number))).json()
     assert [e["kind"] for e in history["events"]] == ["issued", "renewed"]
+    after = (
+        await client.get(f"{urls.certificate(number)}?as_of={(new_until + dt.timedelta(days=1)).isoformat()}")
+    ).json()
+    assert after["status"] == "expired"
+    assert f"({new_until.isoformat()}까지 유효)" in after["message_ko"]  # the last valid day, as the notices say
+    assert f"validity ended on {new_until.isoformat()}" in after["message_en"]

@@ -55,7 +55,10 @@ async def test_from_registration_to_public_lookup(client):
     again = await client.post(urls.submit(app_id), headers=key)
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json() and again.headers.get("Idempotent-Replayed") == "true"
-    assert (await client.post(urls.submit(app_id), headers=lab.headers)).json()["code"] == "ILLEGAL_TRANSITION"
+    twice = (await client.post(urls.submit(app_id), headers=lab.headers)).json()
+    assert twice["code"] == "ILLEGAL_TRANSITION"
+    assert "현재 '제출됨' 상태라 '제출' 처리를 할 수 없습니다" in twice["detail_ko"], twice["detail_ko"]
+    assert "is submitted: it cannot submit now" in twice["detail"]
 
     # 4. Review: the reviewer asks for information; the provider answers and resubmits.
     assert (await client.post(urls.start_review(app_id), headers=staff.reviewer)).json()["state"] == "under_review"
