@@ -22,6 +22,8 @@ STATEMENTS = [
     "CREATE INDEX application_provider_state ON application (provider, state)",
     "CREATE UNIQUE INDEX application_item_once ON application_item (application, code)",
     "CREATE INDEX evaluation_application ON evaluation (application)",
+    # validation records are listed per provider and item
+    "CREATE INDEX validation_record_provider_code ON validation_record (provider, code)",
     # accounts, requests
     'CREATE INDEX access_token_user ON access_token ("user")',
     "CREATE UNIQUE INDEX idempotent_response_user_key ON idempotent_response (user_id, key)",
