@@ -326,7 +326,7 @@ class Catalogue:
         return certified.entry if certified is not None and certified.approved_on <= day else None
 
     def permission_finding(self, code: str, day: dt.date) -> Finding | None:
-        """Whether the permitted scope allows `code` on `day` (steps 1-2 of judging an item, DESIGN §3):
+        """Whether the permitted scope allows `code` on `day` (steps 1-2 of judging an item, README "Panel checks"):
         None when it does, else the finding that says why not. See the class for the two regimes."""
         certified = self._certified.get(code)
         certified_by_day = certified is not None and certified.approved_on <= day

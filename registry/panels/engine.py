@@ -1,5 +1,5 @@
 """The panel-check engine: one vectorised implementation (polars) of how panel items are judged
-(DESIGN §3), serving single checks, registered panels, batch files and impact analysis alike.
+(README "Panel checks"), serving single checks, registered panels, batch files and impact analysis alike.
 
 The rules that depend only on the catalogue or only on a provider's certificates are evaluated by their
 one implementation in the domain (`Catalogue.permission_finding`, `standing_on`) at every date where
@@ -165,6 +165,7 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
                     "certificate": found.certificate.number,
                     "since": found.standing.since,
                     "valid_until": found.standing.valid_until,
+                    "ground": found.standing.ground,
                 }
             )
             items += [{"segment": segment_id, "code": code} for code in found.codes]
@@ -178,6 +179,7 @@ def certificate_segments(records: Iterable[CertificateRecord]) -> tuple[pl.DataF
             "certificate": pl.String,
             "since": pl.Date,
             "valid_until": pl.Date,
+            "ground": pl.Int8,
         },
     ).sort("start")
     certified = (
@@ -316,6 +318,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         "certificate",
         "since",
         "valid_until",
+        "ground",
     ]
     parts = [
         rows.filter(pl.col("cat_code").is_not_null()).select(*base, pl.col("cat_code").alias("finding")),
@@ -358,12 +361,13 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
         pl.col("as_of").cast(pl.String),
         *[pl.col(f"cat_{k}").alias(k) for k in ("edition", "first_listed", "withdrawn_in", "until")],
         pl.col("since").cast(pl.String),
+        pl.col("ground").cast(pl.String),
         pl.lit(None, dtype=pl.String).alias("count"),
     )
     for column in PARAMS:
         if column not in findings.columns:
             findings = findings.with_columns(pl.lit(None, dtype=pl.String).alias(column))
-    # Order: by panel, items by position, steps in the order of DESIGN §3.
+    # Order: by panel, items by position, steps in the order README "Panel checks" gives.
     findings = findings.join(_rules_table(), on="code", how="left").sort(
         ["panel_id", "position", "step", "code", "gene", "marker", "phrase"], nulls_last=True
     )

@@ -19,7 +19,7 @@ def catalogue() -> Catalogue:
     return Catalogue(e for _, e in files.editions)
 
 
-# Announced totals and items known by name, per edition, as DOMAIN.md §2 and the public record give them.
+# Announced totals and items known by name, per edition, as the public record gives them (rules/README.md).
 EXPECTED = [
     ("2016-06-30", 12, 12),
     ("2020-02-17", 56, 56),

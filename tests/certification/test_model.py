@@ -25,7 +25,7 @@ D = dt.date.fromisoformat
 
 
 def test_first_cohort_validity_matches_the_record():
-    assert validity_end(D("2022-12-30")) == D("2025-12-29")  # DOMAIN.md §4
+    assert validity_end(D("2022-12-30")) == D("2025-12-29")  # the first cohort: 2022-12-30 to 2025-12-29
     assert validity_end(D("2024-02-29")) == D("2027-02-28")
 
 

@@ -90,3 +90,12 @@ def test_an_expired_certificate_names_its_last_valid_day_and_the_possible_step(r
         "인증서 DTC-2022-0001의 유효기간이 2025-12-29에 끝났습니다. 다시 검사하려면 인증을 새로 신청해야 합니다."
     )
     assert "apply for certification anew" in expired["message_en"]
+
+
+def test_a_revoked_certificate_names_its_ground(rules):
+    revoked = _finding(rules, "revoked certificate")
+    assert (
+        revoked["message_ko"]
+        == "인증서 DTC-2022-0002의 인증이 2023-06-01에 제49조의2제4항제1호의 사유로 취소되었습니다."
+    )
+    assert revoked["message_en"].endswith("on ground 1 of Art. 49-2(4).")

@@ -40,7 +40,7 @@ class Action(StrEnum):
     edit = "edit"
 
 
-# Which action may happen in which state, and where it leads (DESIGN §3).
+# Which action may happen in which state, and where it leads.
 TRANSITIONS: dict[tuple[ApplicationState, Action], ApplicationState] = {
     (ApplicationState.draft, Action.edit): ApplicationState.draft,
     (ApplicationState.info_requested, Action.edit): ApplicationState.info_requested,
