@@ -22,6 +22,7 @@ from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
 from registry.certification.api import ApplicationsController, CertificatesController, ValidationsController
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
+from registry.http.access import RequestLog
 from registry.http.auth import TokenAuthentication
 from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.params import check_parameters
@@ -129,8 +130,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
-    # Load shedding before routing: first the bound on requests in flight, then the per-client limits.
-    app.asgi_handler = ConcurrencyLimit(
-        RateLimit(app.asgi_handler, settings, frozenset({accounts_urls.TOKEN})), settings.max_concurrent_requests
+    # Load shedding before routing: first the bound on requests in flight, then the per-client limits;
+    # around both, the access line and the request id (so the fast refusals carry it too).
+    app.asgi_handler = RequestLog(
+        ConcurrencyLimit(
+            RateLimit(app.asgi_handler, settings, frozenset({accounts_urls.TOKEN})), settings.max_concurrent_requests
+        ),
+        settings,
     )
     return app

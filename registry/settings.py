@@ -60,6 +60,8 @@ class Settings:
     seeds_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "seeds")
     db_pool_max: int = 10
     log_level: str = "INFO"
+    # The level of the one access line per request (registry.access); OFF writes none.
+    access_log_level: str = "INFO"
     secret_key: str = DEVELOPMENT_SECRET_KEY
     token_ttl_minutes: int = 480
     # Whether this process hands domain events to their listeners (the default). Off for a web process
@@ -109,6 +111,11 @@ class Settings:
         environment = env.get("REGISTRY_ENV", "development")
         if environment not in ("development", "production"):
             raise SettingsError(f"REGISTRY_ENV must be 'development' or 'production', not {environment!r}")
+        access_log_level = env.get("REGISTRY_ACCESS_LOG_LEVEL", "INFO").upper()
+        if access_log_level not in ("DEBUG", "INFO", "WARNING", "OFF"):
+            raise SettingsError(
+                f"REGISTRY_ACCESS_LOG_LEVEL must be DEBUG, INFO, WARNING or OFF, not {access_log_level!r}"
+            )
         url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         if not url.startswith(("sqlite:", "postgres://", "postgresql://")):
             raise SettingsError("DATABASE_URL must start with sqlite:///, postgres:// or postgresql://")
@@ -121,6 +128,7 @@ class Settings:
             seeds_dir=Path(env.get("REGISTRY_SEEDS_DIR") or PROJECT_ROOT / "seeds"),
             db_pool_max=number("REGISTRY_DB_POOL_MAX", 10),
             log_level=env.get("REGISTRY_LOG_LEVEL", "INFO").upper(),
+            access_log_level=access_log_level,
             secret_key=env.get("REGISTRY_SECRET_KEY") or DEVELOPMENT_SECRET_KEY,
             token_ttl_minutes=number("REGISTRY_TOKEN_TTL_MINUTES", 480),
             dispatch_events=env.get("REGISTRY_DISPATCH_EVENTS", "1") not in ("0", "false", "no"),

@@ -1,37 +1,65 @@
-"""The audit log for regulators: events, and verification of the hash chain."""
+"""The audit log for regulators: events newest first with filters, and verification of the hash chain."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from registry.audit import service, urls
+from registry.audit.schemas import AuditEventList, AuditEventOut
+from registry.audit.service import EventFilter
 from registry.http.auth import regulator_only
 from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
+from registry.http.params import Cursor, Limit, parse_date
 
 
 class AuditController(Controller):
     tags = ("audit",)
     guards = [regulator_only]  # noqa: RUF012 - Litestar reads it as declared
 
-    @get(urls.EVENTS, operation_id="listAuditEvents")
+    @get(
+        urls.EVENTS,
+        operation_id="listAuditEvents",
+        summary="Audit events, newest first, by entity, action, actor and days",
+    )
     async def list(
         self,
-        entity_type: Annotated[str | None, QueryParameter(required=False)] = None,
-        entity_id: Annotated[str | None, QueryParameter(required=False)] = None,
-        limit: Annotated[int | None, QueryParameter(required=False)] = None,
-        cursor: Annotated[str | None, QueryParameter(required=False)] = None,
-    ) -> dict[str, Any]:
-        size = check_limit(limit)
-        after = decode_id_cursor(cursor) if cursor else 0
-        rows, total = await service.events(
-            entity_type=entity_type, entity_id=entity_id, after_seq=after, limit=size + 1
+        entity_type: Annotated[
+            str | None, QueryParameter(description="application, certificate, provider ...", max_length=64)
+        ] = None,
+        entity_id: Annotated[
+            str | None, QueryParameter(description="the entity's id or number, e.g. APP-2026-00001", max_length=64)
+        ] = None,
+        action: Annotated[
+            str | None, QueryParameter(description="one action, e.g. application.decided", max_length=64)
+        ] = None,
+        actor_id: Annotated[int | None, QueryParameter(description="the user who acted", ge=1, le=2**31 - 1)] = None,
+        since: Annotated[str | None, QueryParameter(description="from this day in Korea, YYYY-MM-DD")] = None,
+        until: Annotated[str | None, QueryParameter(description="to this day in Korea (inclusive), YYYY-MM-DD")] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> AuditEventList:
+        filters = EventFilter(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            action=action,
+            actor_id=actor_id,
+            since=parse_date("since", since) if since else None,
+            until=parse_date("until", until) if until else None,
         )
+        size = check_limit(limit)
+        before = decode_id_cursor(cursor) if cursor else None
+        rows, total = await service.events(filters, before_seq=before, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
-        return {"data": rows, "total": total, "next_cursor": encode_cursor(str(rows[-1]["seq"])) if more else None}
+        return AuditEventList(
+            data=msgspec.convert(rows, list[AuditEventOut]),
+            total=total,
+            next_cursor=encode_cursor(str(rows[-1]["seq"])) if more else None,
+        )
 
     @get(urls.VERIFY, operation_id="verifyAuditChain")
     async def verify(self) -> dict[str, Any]:

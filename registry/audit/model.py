@@ -8,8 +8,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 GENESIS = "0" * 64
+KOREA = ZoneInfo("Asia/Seoul")
 
 
 @dataclass(frozen=True)
@@ -145,3 +147,28 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | No
             "최근 이벤트가 삭제되거나 몰래 추가되었습니다.",
         )
     return ChainReport(count, prev_hash, broken)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a reader asks for: by entity (type and id), action, actor, and Korean days (inclusive)."""
+
+    entity_type: str | None = None
+    entity_id: str | None = None
+    action: str | None = None
+    actor_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def instants(self) -> tuple[str | None, str | None]:
+        """The days as bounds on `occurred_at` (ISO UTC text, compared as text: one format throughout):
+        from the start of `since` in Korea, to before the start of the day after `until`."""
+        return (
+            _start_of(self.since) if self.since else None,
+            _start_of(self.until + dt.timedelta(days=1)) if self.until else None,
+        )
+
+
+def _start_of(day: dt.date) -> str:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=KOREA).astimezone(dt.UTC)
+    return start.isoformat(timespec="microseconds")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -12,6 +13,7 @@ from registry.audit.model import (
     SYSTEM,
     Actor,
     ChainReport,
+    EventFilter,
     canonical_json,
     event_hash,
     verify_chain,
@@ -61,20 +63,35 @@ async def verify() -> ChainReport:
     return verify_chain(rows, head)
 
 
-async def events(
-    *, entity_type: str | None = None, entity_id: str | None = None, after_seq: int = 0, limit: int = 50
-) -> tuple[list[dict], int]:
-    """Events in order, after a sequence number; and how many match in all."""
+async def events(filters: EventFilter, *, before_seq: int | None = None, limit: int = 50) -> tuple[list[dict], int]:
+    """Events newest first, before a sequence number (the cursor); and how many match in all. `before` and
+    `after` come back as the JSON values recorded."""
     query = AuditEvent.select(AuditEvent.all_columns(exclude=[AuditEvent.id]))
     count = AuditEvent.count()
-    for column, value in ((AuditEvent.entity_type, entity_type), (AuditEvent.entity_id, entity_id)):
-        if value is not None:
-            query = query.where(column == value)
-            count = count.where(column == value)
+    since, until = filters.instants()
+    conditions = [
+        column == value
+        for column, value in (
+            (AuditEvent.entity_type, filters.entity_type),
+            (AuditEvent.entity_id, filters.entity_id),
+            (AuditEvent.action, filters.action),
+            (AuditEvent.actor_id, filters.actor_id),
+        )
+        if value is not None
+    ]
+    if since:
+        conditions.append(AuditEvent.occurred_at >= since)
+    if until:
+        conditions.append(AuditEvent.occurred_at < until)
+    for condition in conditions:
+        query = query.where(condition)
+        count = count.where(condition)
+    if before_seq is not None:
+        query = query.where(AuditEvent.seq < before_seq)
     async with read_transaction():
         total = await count
-        rows = await query.where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit)
-    return rows, total
+        rows = await query.order_by(AuditEvent.seq, ascending=False).limit(limit)
+    return [{**r, "before": json.loads(r["before"]), "after": json.loads(r["after"])} for r in rows], total
 
 
-__all__ = ["GENESIS", "HASHED_FIELDS", "SYSTEM", "Actor", "events", "record", "verify"]
+__all__ = ["GENESIS", "HASHED_FIELDS", "SYSTEM", "Actor", "EventFilter", "events", "record", "verify"]

@@ -18,11 +18,13 @@ from registry.catalog.model import (
     EditionDiff,
     EntryFile,
     ItemCode,
+    ItemFound,
     diff_editions,
     entry_changes,
+    find_items,
 )
 from registry.catalog.queries import published_catalogue
-from registry.catalog.schemas import DraftList, DraftOut, PublishedOut
+from registry.catalog.schemas import DraftList, DraftOut, ItemFoundOut, ItemSearchOut, PublishedOut
 from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
@@ -280,6 +282,22 @@ def history_out(catalogue: Catalogue, code: str) -> ItemHistory | None:
     return ItemHistory(code=code, latest=entry_out(latest), first_listed=rows[0][0].version, history=out)
 
 
+def found_out(found: ItemFound) -> ItemFoundOut:
+    e = found.entry
+    return ItemFoundOut(
+        code=e.code,
+        name_ko=e.name_ko,
+        name_en=e.name_en,
+        category=e.category.value,
+        tier=e.tier.value,
+        first_edition=found.first_edition,
+        first_edition_confirmed=e.first_edition_confirmed,
+        first_certified_on=found.first_certified_on,
+        status=found.status,
+        href=urls.item(e.code),
+    )
+
+
 # --- errors --------------------------------------------------------------------------------------------
 
 
@@ -416,6 +434,38 @@ class CatalogueController(Controller):
         source = _edition(catalogue, from_version, "from")
         target = _edition(catalogue, to_version, "to")
         return diff_out(diff_editions(source, target))
+
+    @get(
+        urls.ITEMS,
+        operation_id="searchCatalogueItems",
+        summary="Items by code or name, Korean or English, with their status on a date",
+    )
+    async def items(
+        self,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                description="part of a code or of a name, Korean or English; case, full-width letters, spacing "
+                "and punctuation do not matter ('비타민 D', '비타민D' and 'vitamin d' all find NUT-VITD); "
+                "empty: every item",
+                required=False,
+                max_length=200,
+            ),
+        ] = None,
+        as_of: AsOf = None,
+        limit: Annotated[int | None, QueryParameter(description=f"rows per page, 1 to {MAX_LIMIT}")] = None,
+        cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page")] = None,
+    ) -> ItemSearchOut:
+        day = parse_date("as_of", as_of, default=today_in_korea())
+        found = find_items(await published_catalogue(), q or "", day)
+        page = paginate_rows(found, lambda f: f.entry.code, limit, cursor)
+        return ItemSearchOut(
+            data=[found_out(f) for f in page.rows],
+            total=page.total,
+            next_cursor=page.next_cursor,
+            as_of=day,
+            q=q or None,
+        )
 
     @get(urls.ITEM, operation_id="getCatalogueItem", summary="One item and its history across editions")
     async def item(self, code: FromPath[str]) -> ItemHistory:

@@ -7,6 +7,7 @@ and describe what the database holds.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import json
 import re
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from registry.kernel.findings import Finding, finding
 from registry.kernel.ids import MAX_ID
+from registry.kernel.text import search_key
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -264,6 +266,13 @@ class Catalogue:
         self.certified: tuple[CertifiedItem, ...] = tuple(firsts.values())
         self._certified = firsts
         self._known_codes = self._listed_codes | firsts.keys()
+        self._index: ItemIndex | None = None
+
+    def search_index(self) -> ItemIndex:
+        """The search keys of every known item, built on first use (the catalogue itself is cached)."""
+        if self._index is None:
+            self._index = ItemIndex(self)
+        return self._index
 
     def __len__(self) -> int:
         return len(self.editions)
@@ -362,6 +371,96 @@ class Catalogue:
         if entry.status is EntryStatus.temporary and entry.temporary_until is not None and day > entry.temporary_until:
             return finding("TEMPORARY_PERMISSION_EXPIRED", code, until=entry.temporary_until)
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFound:
+    """An item as a search answers it on a day: how it reads then (or, not yet or no longer listed, as it
+    last read), the edition that first listed it, and its status that day:
+
+    - `permitted`, `temporary`, `withdrawn`: as the edition in force lists it;
+    - `temporary_expired`: listed as temporary, past its `temporary_until`;
+    - `certified_to_institution`: no edition in force lists it, but an institution was certified for it
+      on or before the day (each laboratory's certificate decides);
+    - `not_yet_listed`: known to the registry, first listed or certified after the day;
+    - `no_longer_listed`: dropped by an edition after it was withdrawn.
+    """
+
+    entry: EntryFile
+    first_edition: str | None
+    first_certified_on: dt.date | None
+    status: str
+
+
+class ItemIndex:
+    """The search keys of every item the catalogue knows: its code and every name any edition or
+    certification gave it (names change: 탈모 became 남성형 탈모), folded by `kernel.text.search_key`."""
+
+    def __init__(self, catalogue: Catalogue):
+        names: dict[str, set[str]] = {}
+        for edition in catalogue.editions:
+            for e in edition.content.items:
+                names.setdefault(e.code, set()).update((e.code, e.name_ko, e.name_en))
+        for item in catalogue.certified:
+            names.setdefault(item.code, set()).update((item.code, item.entry.name_ko, item.entry.name_en))
+        self.keys: dict[str, tuple[str, ...]] = {
+            code: tuple(sorted({search_key(n) for n in texts} - {""})) for code, texts in sorted(names.items())
+        }
+
+    def find(self, query: str) -> list[str]:
+        """Codes whose code or one of whose names contains the folded query, in order of code."""
+        needle = search_key(query)
+        if not needle:
+            return list(self.keys)
+        return [code for code, keys in self.keys.items() if any(needle in k for k in keys)]
+
+    def suggest(self, text: str, limit: int = 5) -> list[str]:
+        """Codes close to something typed that is not a code: close spellings of the code first, then
+        items whose names contain it."""
+        folded = search_key(text)
+        by_key = {search_key(code): code for code in self.keys}
+        close = [by_key[k] for k in difflib.get_close_matches(folded, list(by_key), n=limit, cutoff=0.6)]
+        named = [c for c in self.find(text) if c not in close] if folded else []
+        return (close + named)[:limit]
+
+
+def item_status(catalogue: Catalogue, code: str, day: dt.date) -> str:
+    """The status of a known item on `day` (see `ItemFound`)."""
+    in_force = catalogue.in_force(day)
+    entry = in_force.entry(code) if in_force else None
+    if entry is not None:
+        if entry.status is EntryStatus.temporary and entry.temporary_until and day > entry.temporary_until:
+            return "temporary_expired"
+        return entry.status.value
+    certified = catalogue.certified_item(code)
+    if certified is not None and certified.approved_on <= day:
+        return "certified_to_institution"
+    if any(e.effective_from <= day and e.entry(code) is not None for e in catalogue.editions):
+        return "no_longer_listed"
+    return "not_yet_listed"
+
+
+def find_items(catalogue: Catalogue, query: str, day: dt.date) -> list[ItemFound]:
+    """Items whose code or any name contains `query` (folded: case, width, spacing and Hangul
+    composition do not matter), each as it reads on `day`, in order of code."""
+    found = []
+    for code in catalogue.search_index().find(query):
+        history = catalogue.item_history(code)
+        certified = catalogue.certified_item(code)
+        entry = catalogue.entry_on(code, day) or next(
+            (e for _, e in reversed(history) if e is not None), certified.entry if certified else None
+        )
+        if entry is None:  # unreachable: every indexed code is listed or certified
+            continue
+        found.append(
+            ItemFound(
+                entry=entry,
+                first_edition=history[0][0].version if history else None,
+                first_certified_on=certified.approved_on if certified else None,
+                status=item_status(catalogue, code, day),
+            )
+        )
+    return found
 
 
 # --- differences between two editions ----------------------------------------------------------------

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from registry.certification import applications, certificates, decisions, urls, validations
@@ -36,7 +37,7 @@ from registry.certification.schemas import (
 from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.idempotency import once
 from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor, paginate
-from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date
+from registry.http.params import AsOf, Cursor, DryRun, Limit, dry_run_response, parse_date
 from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
 
@@ -62,42 +63,70 @@ def with_etag(body: Any, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, headers={"ETag": tag} if tag else None)
 
 
+async def application_by_reference(
+    request: Request,
+    application: Annotated[
+        str,
+        PathParameter(
+            description="the application's id (12) or its number (APP-2026-00012)", min_length=1, max_length=40
+        ),
+    ],
+) -> int:
+    """The `application_id` of every application endpoint, from the id or the number in the path."""
+    return await applications.resolve_application(signed_in_principal(request), application)
+
+
 class ApplicationsController(Controller):
     tags = ("applications",)
+    dependencies = {"application_id": Provide(application_by_reference)}  # noqa: RUF012 - Litestar reads it
 
     @post(urls.APPLICATIONS, guards=[provider_only], operation_id="createApplication", status_code=201)
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
     ) -> Response[ApplicationOut | DryRunOut]:
         body = await applications.create_application(signed_in_principal(request), data, dry_run=dry_run)
-        return with_etag(body, 200) if dry_run else with_etag(body, 201)
+        return dry_run_response(body, 200, dry_run=True) if dry_run else with_etag(body, 201)
 
-    @get(urls.APPLICATIONS, guards=[signed_in], operation_id="listApplications")
+    @get(
+        urls.APPLICATIONS,
+        guards=[signed_in],
+        operation_id="listApplications",
+        summary="Applications, oldest first (a provider sees its own): a regulator's queue with provider names, "
+        "item counts and days waiting",
+    )
     async def list(
         self,
         request: Request,
-        state_filter: Annotated[str | None, QueryParameter(name="state", required=False)] = None,
+        states: Annotated[
+            list[str] | None,
+            QueryParameter(
+                name="state",
+                description="only these states; repeat the parameter for several "
+                "(state=submitted&state=under_review): " + ", ".join(s.value for s in ApplicationState),
+                required=False,
+            ),
+        ] = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> ApplicationList:
-        state = one_of("state", state_filter, list(ApplicationState.__members__))
+        wanted = applications.parse_states(states)
         size = check_limit(limit)
         after = decode_id_cursor(cursor) if cursor else 0
         page = await applications.list_applications(
-            signed_in_principal(request), state=state, after_id=after, limit=size
+            signed_in_principal(request), states=wanted, after_id=after, limit=size
         )
         next_cursor = encode_cursor(str(page.rows[-1].id)) if page.more else None
         return ApplicationList(data=page.rows, total=page.total, next_cursor=next_cursor)
 
     @get(urls.APPLICATION, guards=[signed_in], operation_id="getApplication")
-    async def read(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
+    async def read(self, request: Request, application_id: NamedDependency[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.application_view(signed_in_principal(request), application_id))
 
     @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")
     async def replace(
         self,
         request: Request,
-        application_id: FromPath[int],
+        application_id: NamedDependency[int],
         data: JSONBody[ApplicationContent],
         if_match: IfMatch = None,
     ) -> Response[ApplicationOut]:
@@ -110,7 +139,7 @@ class ApplicationsController(Controller):
     async def submit(
         self,
         request: Request,
-        application_id: FromPath[int],
+        application_id: NamedDependency[int],
         data: JSONBody[SubmitInput | None] = None,
         idempotency_key: IdempotencyKey = None,
         dry_run: DryRun = False,
@@ -122,7 +151,7 @@ class ApplicationsController(Controller):
             return await applications.submit_application(principal, application_id, response=response, dry_run=dry_run)
 
         if dry_run:
-            return Response(await submit())
+            return dry_run_response(await submit(), 200, dry_run=True)
         answer = await once(
             principal.user_id, idempotency_key, f"submit:{application_id}", {"response": response}, submit
         )
@@ -133,7 +162,7 @@ class ApplicationsController(Controller):
 
     @post(urls.WITHDRAW, guards=[provider_only], operation_id="withdrawApplication", status_code=200)
     async def withdraw(
-        self, request: Request, application_id: FromPath[int], data: JSONBody[WithdrawInput | None] = None
+        self, request: Request, application_id: NamedDependency[int], data: JSONBody[WithdrawInput | None] = None
     ) -> Response[ApplicationOut]:
         return with_etag(
             await applications.withdraw_application(
@@ -142,24 +171,28 @@ class ApplicationsController(Controller):
         )
 
     @post(urls.START_REVIEW, guards=[staff_only], operation_id="startReview", status_code=200)
-    async def start_review(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
+    async def start_review(self, request: Request, application_id: NamedDependency[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.start_review(signed_in_principal(request), application_id))
 
     @post(urls.REQUEST_INFO, guards=[staff_only], operation_id="requestInformation", status_code=200)
     async def request_info(
-        self, request: Request, application_id: FromPath[int], data: JSONBody[InfoRequestInput]
+        self, request: Request, application_id: NamedDependency[int], data: JSONBody[InfoRequestInput]
     ) -> Response[ApplicationOut]:
         return with_etag(await applications.request_info(signed_in_principal(request), application_id, data.message))
 
     @post(urls.EVALUATION, guards=[staff_only], operation_id="recordEvaluation", status_code=200)
     async def evaluation(
-        self, request: Request, application_id: FromPath[int], data: JSONBody[EvaluationInput]
+        self, request: Request, application_id: NamedDependency[int], data: JSONBody[EvaluationInput]
     ) -> Response[ApplicationOut]:
         return with_etag(await applications.evaluate(signed_in_principal(request), application_id, data))
 
     @post(urls.DECISION, guards=[regulator_only], operation_id="decideApplication", status_code=200)
     async def decision(
-        self, request: Request, application_id: FromPath[int], data: JSONBody[DecisionInput], if_match: IfMatch = None
+        self,
+        request: Request,
+        application_id: NamedDependency[int],
+        data: JSONBody[DecisionInput],
+        if_match: IfMatch = None,
     ) -> Response[ApplicationOut]:
         expected = versions_read(if_match)
         return with_etag(await decisions.decide(signed_in_principal(request), application_id, data, expected))

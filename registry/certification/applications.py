@@ -14,6 +14,7 @@ import msgspec
 from registry.accounts.model import Principal, Role
 from registry.audit.service import record
 from registry.catalog.queries import item_names, published_catalogue
+from registry.certification import urls
 from registry.certification.certificates import allocate_number
 from registry.certification.model import (
     TRANSITIONS,
@@ -24,16 +25,17 @@ from registry.certification.model import (
     IllegalTransition,
     ProposedItem,
     application_number,
+    application_reference,
     next_state,
     proposal_prefix_problem,
 )
 from registry.certification.queries import certificate_row
 from registry.certification.schemas import ApplicationOut, ApplicationSummary, DryRunOut, SubmissionOut
 from registry.certification.submission import check_submission
-from registry.certification.tables import Application, ApplicationItem, Evaluation
+from registry.certification.tables import Application, ApplicationItem, CertificateEvent, Evaluation
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.db.retry import retried
-from registry.kernel.clock import today_in_korea, utcnow
+from registry.kernel.clock import korean_day, today_in_korea, utcnow
 from registry.kernel.errors import (
     DomainError,
     Expected,
@@ -54,6 +56,47 @@ async def application_row(principal: Principal, application_id: int) -> dict:
     if row is None or not (principal.is_staff or principal.provider_id == row["provider"]):
         raise not_found("application", application_id)  # another provider's record is simply not there
     return row
+
+
+async def resolve_application(principal: Principal, reference: str) -> int:
+    """The id of the application a path names by its id (`12`) or its number (`APP-2026-00012`). A number
+    of another organisation's application is not there, as for an id."""
+    key = application_reference(reference)
+    if key is None:
+        raise not_found("application", reference)
+    if isinstance(key, int):
+        return key  # the use case reads the row and checks who may see it
+    async with read_transaction():
+        row = await Application.select(Application.id, Application.provider).where(Application.number == key).first()
+    if row is None or not (principal.is_staff or principal.provider_id == row["provider"]):
+        raise not_found("application", reference)
+    return row["id"]
+
+
+# What a decision did to a certificate, by the event it recorded (application_number names the decision).
+_DECISION_EVENTS = ("issued", "items_added", "renewed")
+
+
+async def decided_certificate(number: str) -> dict | None:
+    """The certificate an application's approval issued, added items to or renewed, with its link."""
+    row = (
+        await CertificateEvent.select(
+            CertificateEvent.certificate.number.as_alias("number"),
+            CertificateEvent.kind,
+            CertificateEvent.effective_date,
+        )
+        .where(CertificateEvent.application_number == number, CertificateEvent.kind.is_in(list(_DECISION_EVENTS)))
+        .order_by(CertificateEvent.id)
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "number": row["number"],
+        "effect": row["kind"],
+        "effective_date": _iso(row["effective_date"]),
+        "href": urls.certificate(row["number"]),
+    }
 
 
 def _allowed_actions(state: ApplicationState, principal: Principal) -> list[str]:
@@ -86,6 +129,7 @@ async def application_view(principal: Principal, application_id: int) -> Applica
         provider = (
             await Provider.select(Provider.name_ko, Provider.name_en).where(Provider.id == row["provider"]).first()
         )
+        decided = await decided_certificate(row["number"]) if row["state"] == ApplicationState.decided.value else None
     catalogue = await published_catalogue()
     state = ApplicationState(row["state"])
     body = {
@@ -108,6 +152,7 @@ async def application_view(principal: Principal, application_id: int) -> Applica
         "version": row["version"],
         "etag": etag(row["version"]),
         "allowed_actions": _allowed_actions(state, principal),
+        "decided_certificate": decided,
         "items": [],
         "evaluation": None,
     }
@@ -150,12 +195,45 @@ class ApplicationPage:
     more: bool
 
 
-async def list_applications(principal: Principal, *, state: str | None, after_id: int, limit: int) -> ApplicationPage:
-    """One page of applications (a provider sees its own), oldest first, after the id `after_id`."""
+def parse_states(values: list[str] | None) -> list[str]:
+    """The states a list asks for (the parameter repeated: state=submitted&state=under_review); an unknown
+    one is a 400 naming it and the states there are."""
+    if not values:
+        return []
+    allowed = [s.value for s in ApplicationState]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise DomainError(
+            "UNKNOWN_VALUE.state",
+            unknown=unknown,
+            allowed=allowed,
+            errors=[FieldError("state", f"unknown state '{v}'") for v in unknown],
+            extra={"unknown": unknown, "allowed": allowed},
+        )
+    return sorted(set(values), key=allowed.index)
+
+
+# While an application waits for a decision, how long it has waited counts from its submission.
+_WAITING = frozenset({ApplicationState.submitted.value, ApplicationState.under_review.value,
+                      ApplicationState.info_requested.value})  # fmt: skip
+
+
+def waiting_days(state: str, submitted_at: dt.datetime | None, today: dt.date) -> int | None:
+    """Whole Korean days since submission while the application awaits a decision; None otherwise."""
+    if state not in _WAITING or submitted_at is None:
+        return None
+    return (today - korean_day(submitted_at)).days
+
+
+async def list_applications(principal: Principal, *, states: list[str], after_id: int, limit: int) -> ApplicationPage:
+    """One page of applications (a provider sees its own), oldest first, after the id `after_id`: with
+    the provider's names, how many items each requests or proposes, and how long it has waited."""
     query = Application.select(
         Application.id,
         Application.number,
         Application.provider,
+        Application.provider.name_ko.as_alias("provider_name_ko"),
+        Application.provider.name_en.as_alias("provider_name_en"),
         Application.kind,
         Application.state,
         Application.certificate_number,
@@ -168,20 +246,32 @@ async def list_applications(principal: Principal, *, state: str | None, after_id
     if principal.role is Role.provider:
         query = query.where(Application.provider == principal.provider_id)
         count = count.where(Application.provider == principal.provider_id)
-    if state:
-        query = query.where(Application.state == state)
-        count = count.where(Application.state == state)
+    if states:
+        query = query.where(Application.state.is_in(states))
+        count = count.where(Application.state.is_in(states))
     async with read_transaction():
         total = await count
         rows = await query.where(Application.id > after_id).order_by(Application.id).limit(limit + 1)
+        ids = [r["id"] for r in rows[:limit]]
+        items = await ApplicationItem.select(ApplicationItem.application, ApplicationItem.proposal).where(
+            ApplicationItem.application.is_in(ids or [0])
+        )
+    counts: dict[int, list[int]] = {i: [0, 0] for i in ids}
+    for item in items:
+        counts[item["application"]][0 if item["proposal"] is None else 1] += 1
+    today = today_in_korea()
     more = len(rows) > limit
     data = [
         {
             **r,
             "provider_id": r.pop("provider"),
+            "item_count": counts[r["id"]][0],
+            "proposal_count": counts[r["id"]][1],
+            "waiting_days": waiting_days(r["state"], r["submitted_at"], today),
             "updated_at": _iso(r["updated_at"]),
             "submitted_at": _iso(r["submitted_at"]),
             "etag": etag(r["version"]),
+            "href": urls.application(r["number"]),
         }
         for r in rows[:limit]
     ]

@@ -31,7 +31,21 @@ class EvaluationOut(msgspec.Struct):
     created_at: str
 
 
+class DecidedCertificateOut(msgspec.Struct):
+    """The certificate an approval produced: `effect` issued (an initial application), items_added (a
+    change) or renewed (a renewal), from `effective_date`; `href` verifies it."""
+
+    number: str
+    effect: str
+    effective_date: str
+    href: str
+
+
 class ApplicationOut(msgspec.Struct):
+    """An application. Its progress is `state` (draft, submitted, under_review, info_requested, decided,
+    withdrawn); `certificate_number` is the certificate a change or renewal applies to (as filed);
+    `decided_certificate` is the certificate the decision produced (null until an approval)."""
+
     id: int
     number: str
     provider_id: int
@@ -53,12 +67,18 @@ class ApplicationOut(msgspec.Struct):
     allowed_actions: list[str]
     items: list[ItemOut]
     evaluation: EvaluationOut | None
+    decided_certificate: DecidedCertificateOut | None = None
 
 
 class ApplicationSummary(msgspec.Struct):
+    """A row of the list (a regulator's queue): `waiting_days` counts whole Korean days since submission
+    while the application awaits a decision (submitted, under_review, info_requested), else null."""
+
     id: int
     number: str
     provider_id: int
+    provider_name_ko: str
+    provider_name_en: str
     kind: str
     state: str
     certificate_number: str | None
@@ -67,6 +87,10 @@ class ApplicationSummary(msgspec.Struct):
     outcome: str | None
     version: int
     etag: str
+    item_count: int  # catalogue items requested
+    proposal_count: int  # new items proposed
+    waiting_days: int | None
+    href: str
 
 
 class ApplicationList(msgspec.Struct):

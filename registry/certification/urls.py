@@ -4,7 +4,8 @@ paths."""
 from registry.http.paths import concrete
 
 APPLICATIONS = "/api/v1/applications"
-APPLICATION = f"{APPLICATIONS}/{{application_id:int}}"
+# An application is named by its id (12) or its number (APP-2026-00012): see api.application_by_reference.
+APPLICATION = f"{APPLICATIONS}/{{application:str}}"
 SUBMIT = f"{APPLICATION}/submit"
 WITHDRAW = f"{APPLICATION}/withdraw"
 START_REVIEW = f"{APPLICATION}/start-review"

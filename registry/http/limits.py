@@ -16,6 +16,7 @@ from piccolo.querystring import QueryString
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from registry.db.engine import PooledSQLiteEngine, current_engine
+from registry.http.access import request_id_of
 from registry.http.client import client_address, trusted_networks
 from registry.http.problems import PROBLEM_JSON, problem_document, render
 from registry.kernel.errors import DomainError
@@ -31,7 +32,9 @@ async def refuse(scope: dict, receive: Any, send: Any, error: DomainError) -> No
     """Answer with the problem details of `error` (the body the exception handlers give), written straight
     to the ASGI server: a refusal under overload must cost next to nothing."""
     entry, en, ko = render(error)
-    body = msgspec.json.encode(problem_document(scope["path"], entry.status, error.code, en, ko))
+    body = msgspec.json.encode(
+        problem_document(scope["path"], entry.status, error.code, en, ko, request_id=request_id_of(scope))
+    )
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     headers += [(name.lower().encode(), value.encode()) for name, value in error.headers.items()]
     await send({"type": "http.response.start", "status": entry.status, "headers": headers})

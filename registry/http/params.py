@@ -4,17 +4,34 @@ the range of an id column are a 404 before any query, dates are parsed with a cl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.enums import ParamType
 from litestar.handlers import BaseRouteHandler
 from litestar.params import ParameterKwarg, QueryParameter
 
+from registry.http.problems import DRY_RUN_HEADER
 from registry.kernel.errors import DomainError, FieldError
 from registry.kernel.ids import is_record_id
 
-DryRun = Annotated[bool, QueryParameter(description="validate everything, store nothing")]
+DryRun = Annotated[
+    bool,
+    QueryParameter(
+        description="validate everything, store nothing; the answer says so: `dry_run: true` in the body and the "
+        "header `Dry-Run: true` (refusals too)"
+    ),
+]
+
+
+def dry_run_response(body: Any, status_code: int, *, dry_run: bool, headers: dict[str, str] | None = None) -> Response:
+    """An answer to a request that may be a dry run: a dry run's carries `Dry-Run: true`."""
+    headers = dict(headers or {})
+    if dry_run:
+        headers[DRY_RUN_HEADER] = "true"
+    return Response(body, status_code=status_code, headers=headers or None)
+
+
 AsOf = Annotated[str | None, QueryParameter(description="YYYY-MM-DD; default today in Korea", required=False)]
 Limit = Annotated[int | None, QueryParameter(description="rows per page, 1 to 200", required=False)]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page", required=False)]

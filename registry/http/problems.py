@@ -17,10 +17,12 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from registry.http.access import request_id_of
 from registry.kernel.errors import DomainError, FieldError, Term, fields_invalid
 from registry.settings import PROJECT_ROOT
 
 PROBLEM_JSON = "application/problem+json"
+DRY_RUN_HEADER = "Dry-Run"  # `true` on every answer to a request made with ?dry_run=true
 _MISSING = re.compile(r"Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
 TYPE_BASE = "https://dtc-registry.example/problems/"
 log = logging.getLogger("registry.http")
@@ -118,12 +120,26 @@ def _respond(body: dict, status: int, headers: dict[str, str] | None = None) -> 
 BEARER = {"WWW-Authenticate": 'Bearer realm="dtc-registry"'}
 
 
+def _said_dry_run(request: Request) -> bool:
+    return request.query_params.get("dry_run", "").lower() in ("true", "1")
+
+
 def problem_response(request: Request, exc: DomainError) -> Response:
     entry, en, ko = render(exc)
     body = problem_document(
-        request.url.path, entry.status, exc.code, en, ko, errors=[e.as_dict() for e in exc.errors], **exc.extra
+        request.url.path,
+        entry.status,
+        exc.code,
+        en,
+        ko,
+        errors=[e.as_dict() for e in exc.errors],
+        request_id=request_id_of(request.scope),
+        **exc.extra,
     )
-    headers = {**BEARER, **exc.headers} if entry.status == 401 else exc.headers
+    headers = {**BEARER, **exc.headers} if entry.status == 401 else dict(exc.headers)
+    if _said_dry_run(request):  # a refused dry run is still a dry run: nothing was stored
+        body["dry_run"] = True
+        headers[DRY_RUN_HEADER] = "true"
     return _respond(body, entry.status, headers or None)
 
 
@@ -155,9 +171,9 @@ def http_response(request: Request, exc: HTTPException) -> Response:
     if status == 413:
         return problem_response(request, DomainError("PAYLOAD_TOO_LARGE", max=_body_limit(request), headers=headers))
     # Litestar's own refusals (e.g. 413): its text in both fields, with its status.
-    return _respond(
-        problem_document(request.url.path, status, "HTTP_ERROR", str(exc.detail), str(exc.detail)), status, headers
-    )
+    detail, request_id = str(exc.detail), request_id_of(request.scope)
+    body = problem_document(request.url.path, status, "HTTP_ERROR", detail, detail, request_id=request_id)
+    return _respond(body, status, headers)
 
 
 def _body_limit(request: Request) -> int | str:

@@ -21,3 +21,8 @@ def aware(value: dt.datetime | str) -> dt.datetime:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def korean_day(instant: dt.datetime | str) -> dt.date:
+    """The day in Korea of an instant (a stored timestamp: UTC, or without its zone)."""
+    return aware(instant).astimezone(KOREA).date()

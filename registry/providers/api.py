@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import paginate
-from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date
+from registry.http.params import AsOf, Cursor, DryRun, Limit, dry_run_response, one_of, parse_date
 from registry.kernel.clock import today_in_korea
 from registry.providers import service, urls
 from registry.providers.model import RegistrationInput
@@ -28,8 +28,9 @@ class ProvidersController(Controller):
         status_code=201,
         summary="A new provider organisation and its first user (starts unverified)",
     )
-    async def register(self, data: JSONBody[RegistrationInput], dry_run: DryRun = False) -> RegistrationOut:
-        return await service.register_provider(data, dry_run=dry_run)
+    async def register(self, data: JSONBody[RegistrationInput], dry_run: DryRun = False) -> Response[RegistrationOut]:
+        body = await service.register_provider(data, dry_run=dry_run)
+        return dry_run_response(body, 200 if dry_run else 201, dry_run=dry_run)
 
     @get(urls.BASE, operation_id="listProviders", summary="Certified providers: search by name, item, status (public)")
     async def list(

@@ -18,6 +18,10 @@ class CertificateSummary(msgspec.Struct):
 
 
 class ProviderOut(msgspec.Struct):
+    """A provider. `status` is always its certification standing on `as_of` (active, suspended, revoked,
+    expired, none), as for certificates; whether a regulator has verified the organisation is
+    `verification` (unverified | verified)."""
+
     id: int
     name_ko: str
     name_en: str
@@ -39,7 +43,7 @@ class ProviderList(msgspec.Struct):
 class RegistrationOut(msgspec.Struct):
     provider_id: int | None
     user_id: int | None
-    status: str
+    verification: str  # unverified until a regulator verifies the organisation (not a certification status)
     dry_run: bool
     message_en: str = "Registered. A regulator must verify the organisation before it can submit applications."
     message_ko: str = "등록되었습니다. 규제기관이 기관을 확인한 뒤에 신청서를 제출할 수 있습니다."

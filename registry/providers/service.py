@@ -4,6 +4,7 @@ and anyone looks providers up with their standing on a date (the certificate in 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import msgspec
 
@@ -18,6 +19,7 @@ from registry.db.engine import insert_one, is_unique_violation, read_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found
+from registry.kernel.text import search_key
 from registry.providers.model import RegistrationInput
 from registry.providers.schemas import ProviderOut, RegistrationOut
 from registry.providers.tables import Provider
@@ -50,8 +52,8 @@ async def register_provider(data: RegistrationInput, *, dry_run: bool = False) -
             raise _not_available() from None
         raise
     if dry_run:
-        return RegistrationOut(provider_id=None, user_id=None, status="unverified", dry_run=True)
-    return RegistrationOut(provider_id=provider_id, user_id=user_id, status="unverified", dry_run=False)
+        return RegistrationOut(provider_id=None, user_id=None, verification="unverified", dry_run=True)
+    return RegistrationOut(provider_id=provider_id, user_id=user_id, verification="unverified", dry_run=False)
 
 
 async def _register(data: RegistrationInput, password_hash: str, *, dry_run: bool) -> tuple[int, int]:
@@ -138,28 +140,59 @@ def standing_of(row: dict, states: list[CertificateState], day: dt.date, catalog
     return msgspec.convert(body, ProviderOut, from_attributes=True)
 
 
+def known_item_code(catalogue: Catalogue, item: str, day: dt.date) -> str:
+    """The catalogue's code for what was typed as `item` (case and width do not matter); a code the
+    catalogue does not know is a 400 suggesting close codes and items whose names contain it, never an
+    empty answer that reads as 'nobody is certified'."""
+    code = unicodedata.normalize("NFKC", item).strip().upper()
+    if code in catalogue.known_codes():
+        return code
+    suggestions = catalogue.search_index().suggest(item)
+    listed = [
+        {"code": c, "name_ko": e.name_ko, "name_en": e.name_en}
+        for c in suggestions
+        if (e := catalogue.entry_on(c, day) or _latest_entry(catalogue, c)) is not None
+    ]
+    raise DomainError(
+        "UNKNOWN_VALUE.item" if suggestions else "UNKNOWN_VALUE.item_no_match",
+        value=item,
+        suggestions=suggestions,
+        errors=[FieldError("item", "not an item code the catalogue knows")],
+        extra={"suggestions": listed},
+    )
+
+
+def _latest_entry(catalogue: Catalogue, code: str):
+    history = [e for _, e in catalogue.item_history(code) if e is not None]
+    if history:
+        return history[-1]
+    certified = catalogue.certified_item(code)
+    return certified.entry if certified else None
+
+
 async def list_providers(*, q: str | None, item: str | None, status: str | None, day: dt.date) -> list[ProviderOut]:
     """Verified providers by English name: search by Korean or English name, by certified item, by status
     on `day`."""
+    catalogue = await published_catalogue()
+    code = known_item_code(catalogue, item, day) if item else None
     async with read_transaction():
         rows = (
             await Provider.select(Provider.id, Provider.name_ko, Provider.name_en)
             .where(Provider.status == "verified")
             .order_by(Provider.name_en)
         )
-        if q:
-            # Matched here rather than in SQL: one rule for Korean and English on both engines (SQLite has
-            # no ILIKE), and the registry holds tens of institutions, not millions.
-            needle = q.casefold()
-            rows = [r for r in rows if needle in r["name_ko"].casefold() or needle in r["name_en"].casefold()]
+        needle = search_key(q) if q else ""
+        if needle:
+            # Matched here rather than in SQL: one normalisation (kernel/text.py: NFKC, case folding, no
+            # spacing) on both engines, over a bounded set: the verified institutions, tens, not millions.
+            rows = [r for r in rows if needle in search_key(r["name_ko"]) or needle in search_key(r["name_en"])]
         grouped = await states_by_provider([r["id"] for r in rows])
-    catalogue = await published_catalogue()
     out = []
     for row in rows:
         summary = standing_of(row, grouped[row["id"]], day, catalogue)
         if status and summary.status != status:
             continue
-        if item and item.upper() not in {i.code for i in summary.items}:
+        if code and code not in {i.code for i in summary.items}:
             continue
         out.append(summary)
     return out

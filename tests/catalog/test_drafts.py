@@ -65,7 +65,7 @@ async def test_draft_publish_and_read_back(fresh_database, client_for):
         assert (await client.get(urls.CURRENT)).json()["version"] == "2024-07-09"
         assert (await client.get(f"{urls.CURRENT}?as_of={tomorrow}")).json()["version"] == tomorrow.isoformat()
         audit = (await client.get(f"{audit_urls.EVENTS}?entity_type=catalogue_edition", headers=headers)).json()
-        assert audit["data"][-1]["action"] == "catalogue.edition_published"
+        assert audit["data"][0]["action"] == "catalogue.edition_published"  # newest first
 
 
 async def test_a_draft_that_drops_an_item_silently_is_not_published(fresh_database, client_for):

@@ -182,4 +182,4 @@ async def test_a_record_flips_a_registered_panel_and_its_withdrawal_flips_it_bac
         audit = (
             await client.get(audit_urls.EVENTS, params={"entity_type": "validation_record"}, headers=staff.regulator)
         ).json()
-        assert [e["action"] for e in audit["data"]] == ["validation.recorded", "validation.withdrawn"]
+        assert [e["action"] for e in audit["data"]] == ["validation.withdrawn", "validation.recorded"]  # newest first

@@ -37,7 +37,8 @@ def _id_routes() -> list[tuple[str, str]]:
     found = []
     for method, _, handler in _routes():
         for path in handler.paths:
-            if ":int}" in path:
+            # An application is named by its id or its number: its id routes take either.
+            if ":int}" in path or "{application:str}" in path:
                 found.append((method, path))
     return sorted(set(found))
 

@@ -38,7 +38,8 @@ async def test_beyond_the_bound_on_requests_in_flight_a_503_at_once(database):
     async with app_client(database, an_address(), max_concurrent_requests=2) as (app, http):
         release = asyncio.Event()
         entered = asyncio.Semaphore(0)
-        inner = app.asgi_handler.app
+        limiter = app.asgi_handler.app  # inside the access log (RequestLog), the bound on requests in flight
+        inner = limiter.app
 
         async def slow(scope, receive, send):
             if scope["path"] == provider_urls.BASE:
@@ -46,7 +47,7 @@ async def test_beyond_the_bound_on_requests_in_flight_a_503_at_once(database):
                 await release.wait()
             await inner(scope, receive, send)
 
-        app.asgi_handler.app = slow
+        limiter.app = slow
         held = [asyncio.create_task(http.get(SEARCH)) for _ in range(2)]
         for _ in held:
             await asyncio.wait_for(entered.acquire(), 5)
@@ -55,11 +56,12 @@ async def test_beyond_the_bound_on_requests_in_flight_a_503_at_once(database):
         assert busy.headers["retry-after"] == "1"
         assert busy.headers["content-type"].startswith("application/problem+json")
         assert body["title_ko"] and body["detail_ko"]
+        assert busy.headers["x-request-id"] == body["request_id"]  # the fast refusal carries its request id
         assert (await http.get("/healthz")).status_code == 200  # health is never shed
         release.set()
         assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
         assert (await http.get(SEARCH)).status_code == 200  # room again
-        assert app.asgi_handler.in_flight == 0
+        assert limiter.in_flight == 0
 
 
 async def test_each_class_has_its_own_limit_per_client(database):

@@ -31,7 +31,8 @@ async def test_registration_validates_every_field_and_dry_run_stores_nothing(cli
     }
     providers, users = await Provider.count(), await User.count()
     r = await client.post(f"{urls.REGISTER}?dry_run=true", json=good)
-    assert r.status_code == 201 and r.json()["dry_run"] is True and r.json()["provider_id"] is None
+    assert r.status_code == 200 and r.json()["dry_run"] is True and r.json()["provider_id"] is None
+    assert r.headers["Dry-Run"] == "true" and r.json()["verification"] == "unverified"
     assert (await Provider.count(), await User.count()) == (providers, users)
     assert (await client.post(urls.REGISTER, json=good)).status_code == 201
     again = await client.post(urls.REGISTER, json=good)

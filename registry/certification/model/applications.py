@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from registry.catalog.model import ITEM_CODE_PATTERN, RSID, Catalogue, Category, Tier, is_gene_symbol
 from registry.kernel.findings import Finding, finding
+from registry.kernel.ids import is_record_id
 
 
 class ApplicationKind(StrEnum):
@@ -317,3 +318,17 @@ def outcome_of(decision: DecisionInput) -> str:
 
 def application_number(year: int, serial: int) -> str:
     return f"APP-{year}-{serial:05d}"
+
+
+_APPLICATION_NUMBER = re.compile(r"APP-[0-9]{4}-[0-9]{5,}")
+
+
+def application_reference(text: str) -> int | str | None:
+    """What names an application in a path: its numeric id (`12`) or its number (`APP-2026-00012`, any
+    case); None for anything else, which names no application."""
+    value = text.strip()
+    if value.isascii() and value.isdigit():
+        number = int(value) if len(value) <= 10 else 0
+        return number if is_record_id(number) else None
+    value = value.upper()
+    return value if _APPLICATION_NUMBER.fullmatch(value) else None
