@@ -76,7 +76,11 @@ def _conditional(content: bytes, etag: str, media_type: str, if_none_match: str 
 def _position(since: str | None) -> Position:
     if not since:
         return Position()
-    found = Position.parse(decode_cursor(since), MAX_ID)
+    try:
+        key = decode_cursor(since)
+    except DomainError:
+        key = ""
+    found = Position.parse(key, MAX_ID)
     if found is None:
         raise DomainError("INVALID_PARAMETER.cursor", errors=[FieldError("since", "not a cursor this API issued")])
     return found
