@@ -80,3 +80,14 @@ def test_every_certificate_event_kind_has_a_sentence_in_both_languages():
         assert "2024-05-20" in en and "2024-05-20" in ko
     en, ko = certificate_sentences("surcharged", "N", ("A", "가"), event)
     assert "KRW 15,000,000" in en and "15,000,000원" in ko
+
+
+def test_the_documentation_lists_every_column_of_every_dataset_in_order():
+    from registry.settings import PROJECT_ROOT
+
+    rows = {}
+    for line in (PROJECT_ROOT / "docs" / "open-data.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].strip("`") in DATASETS:
+            rows[cells[0].strip("`")] = [c.strip() for c in cells[2].split(",")]
+    assert rows == {name: [c.name for c in dataset.columns] for name, dataset in DATASETS.items()}
