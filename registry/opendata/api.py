@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
@@ -30,6 +31,12 @@ Since = Annotated[
     QueryParameter(description="next_cursor of the previous page; none: from the first event", required=False),
 ]
 CACHE_CONTROL = "public, no-cache"  # may be stored, revalidated with the ETag on each use
+ETAG = ResponseHeader(
+    name="ETag", documentation_only=True, description="SHA-256 of the bytes, quoted; send it back as If-None-Match"
+)
+DISPOSITION = ResponseHeader(
+    name="Content-Disposition", documentation_only=True, description='attachment; filename="{dataset}.{format}"'
+)
 NOT_MODIFIED = {304: ResponseSpec(None, description="Not modified: the ETag named in If-None-Match is current")}
 
 
@@ -111,6 +118,7 @@ class OpenDataController(Controller):
         summary="Every export file: dataset, format, rows, bytes, SHA-256, time, URL, and each dataset's "
         "column dictionary (public)",
         response_description="The manifest; ETag and If-None-Match as for the files",
+        response_headers=[ETAG],
         responses=NOT_MODIFIED,
     )
     async def manifest(self, if_none_match: IfNoneMatch = None) -> Response[ManifestOut]:
@@ -128,6 +136,7 @@ class OpenDataController(Controller):
         ),
         response_description="The file, as an attachment",
         operation_class=ExportOperation,
+        response_headers=[ETAG, DISPOSITION],
         responses=NOT_MODIFIED,
     )
     async def export(

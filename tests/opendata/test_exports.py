@@ -119,3 +119,12 @@ async def test_nothing_private_is_exported(client):
             text = (await client.get(entry["url"])).text
             for private in ("@lab.example", "@staff.example", "Regulator", "business_number", "password"):
                 assert private not in text, (entry["url"], private)
+
+
+async def test_the_contract_documents_each_media_type_and_the_304(client):
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    export = paths[urls.EXPORT.replace(":str", "")]["get"]["responses"]
+    assert set(export["200"]["content"]) == {f.media_type.split(";")[0] for f in FORMATS.values()}
+    assert {"ETag", "Content-Disposition"} <= set(export["200"]["headers"]) and "304" in export
+    assert "304" in paths[urls.MANIFEST]["get"]["responses"]
+    assert set(paths[urls.FEED]["get"]["responses"]["200"]["content"]) == {"application/atom+xml"}
