@@ -29,6 +29,7 @@ from registry.http.params import check_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
 from registry.http.requests import RegistryRequest
 from registry.http.security import JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
+from registry.opendata.api import OpenDataController
 from registry.panels.api import ImpactController, PanelsController
 from registry.panels.genes import gene_names
 from registry.providers.api import ProvidersController
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PanelsController,
             ImpactController,
             PseudonymisationController,
+            OpenDataController,
             create_static_files_router(path=DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
         ],
         lifespan=[lifespan],

@@ -24,7 +24,7 @@ PACKAGE = "registry"
 SOURCE = Path(registry.__file__).resolve().parent
 ROOT = SOURCE.parent
 
-FEATURES = ("catalog", "providers", "certification", "panels", "accounts", "pseudonymisation")
+FEATURES = ("catalog", "providers", "certification", "panels", "accounts", "pseudonymisation", "opendata")
 # The app shell puts the features together. settings is not part of it here: anything may read settings.
 SHELL = ("registry.app", "registry.cli", "registry.wiring", "registry.demo", "registry.asgi")
 FOUNDATION = ("registry.db", "registry.audit", "registry.kernel")

@@ -210,3 +210,18 @@ def announcement(total: int) -> dict:
         "legal_basis_en": "Bioethics and Safety Act Art. 49-2(2)",
         "announced_total": total,
     }
+
+
+async def approve_with_proposal(client, staff: Staff, lab: Lab, new_code: str) -> dict:
+    """An initial application for NUT-VITD with a new item proposed, both approved: the item is certified
+    to the lab from today. Returns the decided application."""
+    app = await create_application(client, lab, [evidence_item("NUT-VITD")], proposals=[proposal(new_code)])
+    r = await client.post(certification_urls.submit(app["id"]), headers=lab.headers)
+    assert r.status_code == 200, r.text
+    view = await through_review(client, staff, app["id"])
+    decision = {"items": [{"code": "NUT-VITD", "outcome": "approved"}, {"code": new_code, "outcome": "approved"}]}
+    r = await client.post(
+        certification_urls.decision(app["id"]), json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()

@@ -4,32 +4,16 @@ certificate decides, and the catalogue shows the item in the union; the announce
 import datetime as dt
 
 from registry.catalog import urls as catalog_urls
-from registry.certification import urls as certification_urls
 from registry.kernel.clock import today_in_korea
 from registry.panels import urls as panel_urls
 from tests.workflow import (
+    approve_with_proposal,
     certify,
-    create_application,
-    evidence_item,
     make_staff,
     proposal,
     register_lab,
-    through_review,
     unique,
 )
-
-
-async def approve_with_proposal(client, staff, lab, new_code: str) -> dict:
-    app = await create_application(client, lab, [evidence_item("NUT-VITD")], proposals=[proposal(new_code)])
-    r = await client.post(certification_urls.submit(app["id"]), headers=lab.headers)
-    assert r.status_code == 200, r.text
-    view = await through_review(client, staff, app["id"])
-    decision = {"items": [{"code": "NUT-VITD", "outcome": "approved"}, {"code": new_code, "outcome": "approved"}]}
-    r = await client.post(
-        certification_urls.decision(app["id"]), json=decision, headers={**staff.regulator, "If-Match": view["etag"]}
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 async def test_an_approved_new_item_passes_that_laboratory_s_check_the_same_day(client):

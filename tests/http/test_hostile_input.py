@@ -14,6 +14,7 @@ from registry.catalog import urls as catalog_urls
 from registry.certification import urls as certification_urls
 from registry.http.security import BATCH_BODY_MAX, HEADER_MAX, JSON_BODY_MAX
 from registry.kernel.ids import MAX_ID
+from registry.opendata import urls as opendata_urls
 from registry.panels import urls as panels_urls
 from registry.providers import urls as providers_urls
 from registry.settings import Settings
@@ -69,7 +70,11 @@ def test_every_id_route_and_list_route_is_known():
     assert {certification_urls.APPLICATION, panels_urls.PANEL, providers_urls.PROVIDER} <= paths
     assert len(_id_routes()) >= 12
     assert {audit_urls.EVENTS, certification_urls.APPLICATIONS, providers_urls.BASE} <= set(_query_routes("limit"))
-    assert set(_query_routes("cursor")) == set(_query_routes("limit"))
+    # Every paged list takes a cursor; the change feed names its cursor `since`, and the Atom feed shows the
+    # newest events only.
+    assert set(_query_routes("cursor")) | set(_query_routes("since")) | {opendata_urls.FEED} == set(
+        _query_routes("limit")
+    )
 
 
 async def test_ids_beyond_the_id_columns_are_not_found(client):
@@ -137,11 +142,12 @@ BAD_CURSORS = [
 
 async def test_every_cursor_decoder_refuses_what_it_did_not_issue(client):
     staff = await make_staff(client)
-    for path in _query_routes("cursor"):
+    routes = [(path, "cursor") for path in _query_routes("cursor")] + [(p, "since") for p in _query_routes("since")]
+    for path, name in routes:
         for cursor in BAD_CURSORS:
-            r = await client.get(path, params={"cursor": cursor}, headers=staff.regulator)
+            r = await client.get(path, params={name: cursor}, headers=staff.regulator)
             problem = assert_problem(r, 400, "INVALID_PARAMETER")
-            assert [e["field"] for e in problem["errors"]] == ["cursor"], (path, cursor[:40], problem)
+            assert [e["field"] for e in problem["errors"]] == [name], (path, cursor[:40], problem)
 
 
 def _json_routes() -> list[tuple[str, str]]:
