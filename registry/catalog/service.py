@@ -260,7 +260,7 @@ async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
         if draft is not None and any(i["code"] == entry.code for i in json.loads(draft["content"])["items"]):
             return draft["version"]
         if draft is None:
-            version = (day + dt.timedelta(days=1)).isoformat()
+            version = (await _free_draft_day(day + dt.timedelta(days=1))).isoformat()
             await create_draft(
                 actor,
                 version=version,
@@ -285,6 +285,17 @@ async def add_to_draft(actor, entry: EntryFile, *, day: dt.date) -> str:
             after=entry.model_dump(mode="json"),
         )
     return draft["version"]
+
+
+async def _free_draft_day(earliest: dt.date) -> dt.date:
+    """The first day from `earliest` on that no edition or draft is dated, after the newest published
+    edition: an approval must never fail (and be retried forever) because tomorrow is already taken."""
+    catalogue = await published_catalogue()
+    if catalogue.editions:
+        earliest = max(earliest, catalogue.editions[-1].effective_from + dt.timedelta(days=1))
+    while await CatalogueDraft.exists().where(CatalogueDraft.version == earliest.isoformat()):
+        earliest += dt.timedelta(days=1)
+    return earliest
 
 
 @retried

@@ -81,3 +81,27 @@ async def test_the_listener_is_idempotent(client):
     )  # fmt: skip
     await take_approved_proposals(event)  # delivered a second time
     assert await CatalogueCertifiedItem.count().where(CatalogueCertifiedItem.code == new_code) == 1
+
+
+async def test_an_approval_when_tomorrow_s_edition_is_published_opens_the_next_free_draft(fresh_database, client_for):
+    from registry.catalog.service import import_catalogue
+    from tests.conftest import rules_path
+    from tests.workflow import announcement
+
+    await import_catalogue(rules_path("catalog"))
+    tomorrow = today_in_korea() + dt.timedelta(days=1)
+    async with client_for(fresh_database) as client:
+        staff = await make_staff(client)
+        draft = {"version": tomorrow.isoformat(), **announcement(190)}
+        assert (await client.post(catalog_urls.VERSIONS, json=draft, headers=staff.regulator)).status_code == 201
+        assert (
+            await client.post(catalog_urls.publish(tomorrow.isoformat()), headers=staff.regulator)
+        ).status_code == 200
+        lab = await register_lab(client, staff)
+        new_code = f"TRT-{unique('T').replace('-', '')[:10].upper()}"
+        await approve_with_proposal(client, staff, lab, new_code)
+
+        now = (await client.get(catalog_urls.CURRENT)).json()
+        assert new_code in {c["code"] for c in now["certified_items"]}  # recorded, not retried forever
+        drafts = (await client.get(catalog_urls.DRAFTS, headers=staff.regulator)).json()["data"]
+        assert [d["version"] for d in drafts] == [(tomorrow + dt.timedelta(days=1)).isoformat()]
