@@ -13,7 +13,7 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from registry.audit.model import Actor
 
@@ -125,6 +125,11 @@ def password_problem(password: str, email: str, display_name: str = "") -> str |
 
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254),
+    Field(json_schema_extra={"pattern": EMAIL.pattern}),
+]
 
 
 def normalise_email(email: str) -> str:
@@ -142,9 +147,12 @@ def token_digest(token: str, secret_key: str) -> str:
 
 class FirstUserInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
+    email: Email
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    password: Annotated[str, StringConstraints(max_length=256)]
+    password: Annotated[str, StringConstraints(max_length=256)] = Field(
+        json_schema_extra={"format": "password", "minLength": MIN_PASSWORD_LENGTH},
+        description=f"at least {MIN_PASSWORD_LENGTH} characters; not a common password, not the e-mail or name",
+    )
 
     @field_validator("email")
     @classmethod
@@ -171,7 +179,7 @@ class AccountStateInput(BaseModel):
 
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
+    email: Email
     password: Annotated[str, StringConstraints(max_length=256)]
 
 

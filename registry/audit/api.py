@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from registry.audit import service, urls
 from registry.http.auth import regulator_only
 from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
+from registry.http.params import Cursor, Limit
 
 
 class AuditController(Controller):
@@ -21,8 +22,8 @@ class AuditController(Controller):
         self,
         entity_type: Annotated[str | None, QueryParameter(required=False)] = None,
         entity_id: Annotated[str | None, QueryParameter(required=False)] = None,
-        limit: Annotated[int | None, QueryParameter(required=False)] = None,
-        cursor: Annotated[str | None, QueryParameter(required=False)] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> dict[str, Any]:
         size = check_limit(limit)
         after = decode_id_cursor(cursor) if cursor else 0

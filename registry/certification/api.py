@@ -36,7 +36,7 @@ from registry.certification.schemas import (
 from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.idempotency import once
 from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor, paginate
-from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date
+from registry.http.params import AsOf, Cursor, DryRun, Limit, one_of, parse_date, words
 from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
 
@@ -65,18 +65,31 @@ def with_etag(body: Any, status_code: int = 200) -> Response:
 class ApplicationsController(Controller):
     tags = ("applications",)
 
-    @post(urls.APPLICATIONS, guards=[provider_only], operation_id="createApplication", status_code=201)
+    @post(
+        urls.APPLICATIONS,
+        guards=[provider_only],
+        operation_id="createApplication",
+        status_code=201,
+        opt={"created": ("getApplication", {"application_id": "$response.body#/id"})},
+    )
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
     ) -> Response[ApplicationOut | DryRunOut]:
+        """Draft an application for certification (initial, change or renewal)."""
         body = await applications.create_application(signed_in_principal(request), data, dry_run=dry_run)
-        return with_etag(body, 200) if dry_run else with_etag(body, 201)
+        if dry_run:
+            return with_etag(body, 200)
+        response = with_etag(body, 201)
+        response.headers["Location"] = urls.application(body.id)
+        return response
 
     @get(urls.APPLICATIONS, guards=[signed_in], operation_id="listApplications")
     async def list(
         self,
         request: Request,
-        state_filter: Annotated[str | None, QueryParameter(name="state", required=False)] = None,
+        state_filter: Annotated[
+            str | None, QueryParameter(name="state", required=False, schema_extra=words(*ApplicationState.__members__))
+        ] = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> ApplicationList:
@@ -243,9 +256,17 @@ class ValidationsController(Controller):
 
     tags = ("validations",)
 
-    @post(urls.VALIDATIONS, guards=[regulator_only], operation_id="recordValidation", status_code=201)
-    async def record(self, request: Request, data: JSONBody[ValidationInput]) -> ValidationOut:
-        return await validations.record_validation(signed_in_principal(request), data)
+    @post(
+        urls.VALIDATIONS,
+        guards=[regulator_only],
+        operation_id="recordValidation",
+        status_code=201,
+        opt={"created": ("getValidation", {"validation_id": "$response.body#/id"})},
+    )
+    async def record(self, request: Request, data: JSONBody[ValidationInput]) -> Response[ValidationOut]:
+        """Record a validation of a disease-tier item for a provider."""
+        body = await validations.record_validation(signed_in_principal(request), data)
+        return Response(body, status_code=201, headers={"Location": urls.validation(body.id)})
 
     @get(urls.VALIDATIONS, operation_id="listValidations", summary="Validation records, by provider or item (public)")
     async def list(

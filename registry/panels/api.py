@@ -11,7 +11,7 @@ from litestar.response import Stream
 
 from registry.accounts.model import Role
 from registry.http.auth import provider_only, regulator_only, requires, signed_in, signed_in_principal
-from registry.http.params import one_of, parse_date
+from registry.http.params import DATE, one_of, parse_date, words
 from registry.http.security import BATCH_BODY_MAX
 from registry.kernel.errors import DomainError, FieldError
 from registry.panels import batch, impact, service, urls
@@ -52,9 +52,17 @@ class PanelsController(Controller):
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
         return await service.check_panel(signed_in_principal(request), data)
 
-    @post(urls.PANELS, guards=[provider_only], operation_id="registerPanel", status_code=201)
-    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> PanelOut:
-        return await service.register_panel(signed_in_principal(request), data)
+    @post(
+        urls.PANELS,
+        guards=[provider_only],
+        operation_id="registerPanel",
+        status_code=201,
+        opt={"created": ("getPanel", {"panel_id": "$response.body#/id"})},
+    )
+    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> Response[PanelOut]:
+        """Register a panel the provider sells; it is checked now and again whenever the rules change."""
+        body = await service.register_panel(signed_in_principal(request), data)
+        return Response(body, status_code=201, headers={"Location": urls.panel(body.id)})
 
     @get(
         urls.PANEL,
@@ -81,14 +89,21 @@ class PanelsController(Controller):
         self,
         request: Request,
         as_of: Annotated[
-            str | None, QueryParameter(description="default date for rows without as_of", required=False)
+            str | None,
+            QueryParameter(description="default date for rows without as_of", required=False, schema_extra=DATE),
         ] = None,
         fmt: Annotated[
-            str | None, QueryParameter(name="format", description="csv, parquet or jsonl", required=False)
+            str | None,
+            QueryParameter(
+                name="format",
+                description="csv, parquet or jsonl",
+                required=False,
+                schema_extra=words(*batch.BATCH_FORMATS),
+            ),
         ] = None,
     ) -> Stream:
         kind = batch_format(request, fmt)
-        day = parse_date("as_of", as_of, default=None) if as_of else None
+        day = parse_date("as_of", as_of, default=None) if as_of is not None else None
         body = await request.body()
         out, summary = await batch.check_batch(signed_in_principal(request), body, kind, as_of=day)
         payload = batch.write_batch(out, kind)

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from registry.http.params import AsOf, one_of, parse_date
+from registry.http.params import AsOf, one_of, parse_date, words
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError, FieldError
 from registry.pseudonymisation import service, urls
@@ -54,6 +54,7 @@ class PseudonymisationController(Controller):
 
     @get(
         urls.CURRENT,
+        opt={"refusals": [404]},
         operation_id="getPseudonymisationInForce",
         summary="The edition in force on a date, with its changes against the previous edition",
     )
@@ -62,7 +63,12 @@ class PseudonymisationController(Controller):
         rules = _rules(state)
         return current_out(rules, service.in_force(rules, day), day)
 
-    @get(urls.DIFF, operation_id="diffPseudonymisationVersions", summary="Kinds added, removed and changed")
+    @get(
+        urls.DIFF,
+        opt={"refusals": [404]},
+        operation_id="diffPseudonymisationVersions",
+        summary="Kinds added, removed and changed",
+    )
     async def diff(
         self,
         state: State,
@@ -100,9 +106,14 @@ class PseudonymisationController(Controller):
         self,
         request: Request,
         state: State,
-        environment: Annotated[str, QueryParameter(description="closed or open: where the data is analysed")],
+        environment: Annotated[
+            str,
+            QueryParameter(description="closed or open: where the data is analysed", schema_extra=words(*ENVIRONMENTS)),
+        ],
         as_of: AsOf = None,
-        output: Annotated[str | None, QueryParameter(name="format", description="json (default) or csv")] = None,
+        output: Annotated[
+            str | None, QueryParameter(name="format", description="json (default) or csv", schema_extra=words(*OUTPUTS))
+        ] = None,
     ) -> Response[bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in CSV_MEDIA_TYPES:
