@@ -124,7 +124,10 @@ def password_problem(password: str, email: str, display_name: str = "") -> str |
     return None
 
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# No spaces and no control characters, written out so that the regex means the same in JSON Schema (the
+# document states it) as in Python, whose \s also holds the separators U+001C..U+001F.
+_PART = r"[^@\s\x00-\x1f\x7f-\x9f]"
+EMAIL = re.compile(rf"^{_PART}{{1,64}}@{_PART}+\.{_PART}+$")
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, max_length=254),

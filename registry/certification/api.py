@@ -70,7 +70,7 @@ class ApplicationsController(Controller):
         guards=[provider_only],
         operation_id="createApplication",
         status_code=201,
-        opt={"created": ("getApplication", {"application_id": "$response.body#/id"})},
+        opt={"created": ("getApplication", {"application_id": "$response.body#/id"}), "refusals": [404]},
     )
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
@@ -106,7 +106,7 @@ class ApplicationsController(Controller):
     async def read(self, request: Request, application_id: FromPath[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.application_view(signed_in_principal(request), application_id))
 
-    @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")
+    @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")  # 404: also the certificate
     async def replace(
         self,
         request: Request,

@@ -274,6 +274,12 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
         if raw:
             operation["requestBody"] = {"required": True, "content": raw}
         responses = operation.setdefault("responses", {})
+        dry_run = any(p["name"] == "dry_run" for p in operation.get("parameters", []))
+        if dry_run and handler.opt.get("created") and "201" in responses:
+            responses["200"] = {
+                "description": "dry run: every check ran, nothing was stored (`valid`, and the refusal if any)",
+                "content": responses["201"].get("content", {}),
+            }
         for status, answer in handler.opt.get("answers", {}).items():
             responses[str(status)] = answer
         for status, answer in refusals(method, path, handler, operation).items():
@@ -305,6 +311,10 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
                     "description": "read the record just created",
                 }
             }
+    for _, _, handler in routes:
+        for where, words in handler.opt.get("enums", {}).items():
+            component, _, field = where.partition(".")
+            schemas[component]["properties"][field]["enum"] = words(app.state.settings)
     for path, item in document["paths"].items():
         allow = ", ".join(sorted(methods.get(path, set()) | {"OPTIONS"}))
         item.setdefault("description", f"Methods: {allow}. Any other method is answered 405 with `Allow: {allow}`.")

@@ -18,6 +18,38 @@ from registry.panels import batch, impact, service, urls
 from registry.panels.model import CheckOut, ImpactOut, PanelOut, PanelRegistration, PanelRequest
 
 checkers = requires(Role.provider, Role.regulator, Role.reviewer)
+# The batch file: one row per panel item, as CSV (a header row), Parquet or JSON lines; the same rows come
+# back with the verdict and findings of each panel.
+BATCH_ROWS = {
+    "schema": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "required": ["panel_id", "code"],
+            "properties": {
+                "panel_id": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                "code": {"type": "string", "minLength": 1, "maxLength": 64},
+                "provider_id": {"type": "integer", "minimum": 1, "description": "required of a regulator"},
+                "as_of": {"type": "string", "format": "date"},
+                "target": {"type": "string"},
+                "genes": {"type": "string", "description": "gene symbols, separated by ';' (a list in Parquet)"},
+                "markers": {"type": "string", "description": "markers, separated by ';' (a list in Parquet)"},
+                "claims": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+    }
+}
+BATCH_HEADERS = {
+    name: {"description": text, "schema": {"type": "string", "pattern": r"^\d+$"}}
+    for name, text in (
+        ("X-Panels", "panels in the file"),
+        ("X-Panels-Permitted", "panels found permitted"),
+        ("X-Rows", "rows read"),
+        ("X-Findings", "findings written"),
+    )
+}
 CHUNK = 1 << 20
 
 
@@ -45,11 +77,13 @@ class PanelsController(Controller):
     @post(
         urls.CHECK,
         guards=[checkers],
+        opt={"pure": True},
         operation_id="checkPanel",
         status_code=200,
         summary="May this provider sell this panel on this date? Nothing is stored.",
     )
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
+        """Check a panel against the rules on a date: verdict, and a finding per problem."""
         return await service.check_panel(signed_in_principal(request), data)
 
     @post(
@@ -84,6 +118,17 @@ class PanelsController(Controller):
         status_code=200,
         summary="CSV, Parquet or JSON lines in (one row per panel item); results back in the same format",
         request_max_body_size=BATCH_BODY_MAX,
+        opt={
+            "pure": True,
+            "body": {media: BATCH_ROWS for media in batch.BATCH_FORMATS.values()},
+            "answers": {
+                200: {
+                    "description": "each row with its panel's verdict and findings, in the format sent (or `format`)",
+                    "headers": BATCH_HEADERS,
+                    "content": {media: {"schema": {"type": "string"}} for media in batch.BATCH_FORMATS.values()},
+                }
+            },
+        },
     )
     async def batch(
         self,

@@ -36,6 +36,21 @@ ENVIRONMENTS = tuple(e.value for e in Environment)
 OUTPUTS = ("json", "csv")
 
 
+def known_kinds(settings) -> list[str]:
+    """The kind codes of the rules this app reads: the enum of a field's `kind` in the document."""
+    return sorted(service.rules(settings.rules_dir).kinds)
+
+
+CSV_ROWS = {
+    "schema": {
+        "type": "array",
+        "minItems": 1,
+        "description": "a CSV file: a header row `name,kind`, then one row per field (each row as FieldInput)",
+        "items": {"$ref": "#/components/schemas/FieldInput"},
+    }
+}
+
+
 def _rules(state: State) -> RuleSet:
     return service.rules(state.settings.rules_dir)
 
@@ -86,6 +101,7 @@ class PseudonymisationController(Controller):
 
     @post(
         urls.CHECK,
+        opt={"pure": True, "enums": {"FieldInput.kind": known_kinds}},
         operation_id="checkPseudonymisation",
         status_code=200,
         summary="May these fields be used after pseudonymisation on this date, in this environment?",
@@ -98,6 +114,19 @@ class PseudonymisationController(Controller):
 
     @post(
         urls.BATCH,
+        opt={
+            "pure": True,
+            "body": {media: CSV_ROWS for media in CSV_MEDIA_TYPES},
+            "answers": {
+                200: {
+                    "description": "the check of every field: JSON (CheckOut) or, with format=csv, CSV",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/CheckOut"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                }
+            },
+        },
         operation_id="checkPseudonymisationBatch",
         status_code=200,
         summary="The same check for a CSV file of fields (columns name, kind); JSON or CSV back",
