@@ -12,7 +12,6 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact
 from litestar.static_files import create_static_files_router
-from swagger_ui_bundle import swagger_ui_path
 
 from registry import __version__, wiring
 from registry.accounts import urls as accounts_urls
@@ -25,10 +24,11 @@ from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.access import RequestLog
 from registry.http.auth import TokenAuthentication
 from registry.http.limits import ConcurrencyLimit, RateLimit
+from registry.http.openapi import document_the_contract
 from registry.http.params import check_parameters
 from registry.http.problems import EXCEPTION_HANDLERS
 from registry.http.requests import RegistryRequest
-from registry.http.security import JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
+from registry.http.security import DOCS_ASSETS_DIR, JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
 from registry.opendata.api import OpenDataController
 from registry.panels.api import ImpactController, PanelsController
 from registry.panels.genes import gene_names
@@ -44,6 +44,38 @@ class Health(msgspec.Struct):
     status: str
     version: str
     database: str
+
+
+class Index(msgspec.Struct):
+    name: str
+    version: str
+    docs: str
+    openapi: str
+    health: str
+    links: dict[str, str]
+
+
+INDEX = Index(
+    name="DTC genetic-testing registry",
+    version=__version__,
+    docs="/schema",
+    openapi="/schema/openapi.json",
+    health="/healthz",
+    links={
+        "catalogue_in_force": "/api/v1/catalog/current",
+        "catalogue_editions": "/api/v1/catalog/versions",
+        "providers": "/api/v1/providers",
+        "validations": "/api/v1/validations",
+        "pseudonymisation_in_force": "/api/v1/pseudonymisation/current",
+        "sign_in": accounts_urls.TOKEN,
+    },
+)
+
+
+@get("/", operation_id="index", tags=["operations"], summary="Where to start: the docs and the main entry points")
+async def index() -> Index:
+    """The API documentation, the OpenAPI document and the public entry points, as links."""
+    return INDEX
 
 
 class UnsafeProductionSettings(RuntimeError):
@@ -83,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @get("/healthz", operation_id="health", tags=["operations"], summary="Liveness and database reachability")
     async def healthz() -> Health:
+        """Answers when the app runs and its database answers a query; not rate limited."""
         await engine.run_ddl("SELECT 1")
         return Health(status="ok", version=__version__, database=engine.engine_type)
 
@@ -96,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = Litestar(
         route_handlers=[
+            index,
             healthz,
             CatalogueController,
             AccountsController,
@@ -109,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ImpactController,
             PseudonymisationController,
             OpenDataController,
-            create_static_files_router(path=DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False),
+            create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], include_in_schema=False),
         ],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -128,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             contact=Contact(name="DTC registry"),
             path="/schema",
+            use_handler_docstrings=True,
             render_plugins=[docs],
         ),
         debug=False,
@@ -140,4 +175,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         settings,
     )
+    document_the_contract(app)
     return app

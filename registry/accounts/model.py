@@ -13,7 +13,7 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from registry.audit.model import Actor
 
@@ -124,7 +124,15 @@ def password_problem(password: str, email: str, display_name: str = "") -> str |
     return None
 
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# No spaces and no control characters, written out so that the regex means the same in JSON Schema (the
+# document states it) as in Python, whose \s also holds the separators U+001C..U+001F.
+_PART = r"[^@\s\x00-\x1f\x7f-\x9f]"
+EMAIL = re.compile(rf"^{_PART}{{1,64}}@{_PART}+\.{_PART}+$")
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254),
+    Field(json_schema_extra={"pattern": EMAIL.pattern}),
+]
 
 
 def normalise_email(email: str) -> str:
@@ -142,9 +150,12 @@ def token_digest(token: str, secret_key: str) -> str:
 
 class FirstUserInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
+    email: Email
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    password: Annotated[str, StringConstraints(max_length=256)]
+    password: Annotated[str, StringConstraints(max_length=256)] = Field(
+        json_schema_extra={"format": "password", "minLength": MIN_PASSWORD_LENGTH},
+        description=f"at least {MIN_PASSWORD_LENGTH} characters; not a common password, not the e-mail or name",
+    )
 
     @field_validator("email")
     @classmethod
@@ -171,7 +182,7 @@ class AccountStateInput(BaseModel):
 
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
+    email: Email
     password: Annotated[str, StringConstraints(max_length=256)]
 
 

@@ -13,7 +13,7 @@ from registry.audit.schemas import AuditEventList, AuditEventOut
 from registry.audit.service import EventFilter
 from registry.http.auth import regulator_only
 from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
-from registry.http.params import Cursor, Limit, parse_date
+from registry.http.params import DATE, Cursor, Limit, parse_date
 
 
 class AuditController(Controller):
@@ -37,8 +37,12 @@ class AuditController(Controller):
             str | None, QueryParameter(description="one action, e.g. application.decided", max_length=64)
         ] = None,
         actor_id: Annotated[int | None, QueryParameter(description="the user who acted", ge=1, le=2**31 - 1)] = None,
-        since: Annotated[str | None, QueryParameter(description="from this day in Korea, YYYY-MM-DD")] = None,
-        until: Annotated[str | None, QueryParameter(description="to this day in Korea (inclusive), YYYY-MM-DD")] = None,
+        since: Annotated[
+            str | None, QueryParameter(description="from this day in Korea, YYYY-MM-DD", schema_extra=DATE)
+        ] = None,
+        until: Annotated[
+            str | None, QueryParameter(description="to this day in Korea (inclusive), YYYY-MM-DD", schema_extra=DATE)
+        ] = None,
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> AuditEventList:

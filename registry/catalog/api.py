@@ -26,9 +26,8 @@ from registry.catalog.model import (
 from registry.catalog.queries import published_catalogue
 from registry.catalog.schemas import DraftList, DraftOut, ItemFoundOut, ItemSearchOut, PublishedOut
 from registry.http.auth import regulator_only, signed_in_principal
-from registry.http.pagination import MAX_LIMIT
 from registry.http.pagination import paginate as paginate_rows
-from registry.http.params import parse_date
+from registry.http.params import AsOf, Cursor, Limit, parse_date
 from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError
@@ -370,13 +369,6 @@ class PublishInput(BaseModel):
 
 # --- controller ----------------------------------------------------------------------------------------
 
-AsOf = Annotated[
-    str | None,
-    QueryParameter(
-        name="as_of", description="A date, YYYY-MM-DD; defaults to today in Korea (Asia/Seoul).", required=False
-    ),
-]
-
 
 class CatalogueController(Controller):
     tags = ("catalogue",)
@@ -384,8 +376,8 @@ class CatalogueController(Controller):
     @get(urls.VERSIONS, operation_id="listCatalogueVersions", summary="All published editions, newest first")
     async def list_versions(
         self,
-        limit: Annotated[int | None, QueryParameter(description=f"rows per page, 1 to {MAX_LIMIT}")] = None,
-        cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page")] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> VersionList:
         catalogue = await published_catalogue()
         page = paginate_rows(catalogue.newest_first(), lambda e: e.version, limit, cursor)
@@ -404,7 +396,12 @@ class CatalogueController(Controller):
         catalogue = await published_catalogue()
         return VersionDetail(**_detail_fields(_edition(catalogue, version)))
 
-    @get(urls.CURRENT, operation_id="getCatalogueInForce", summary="The edition in force on a date")
+    @get(
+        urls.CURRENT,
+        opt={"refusals": [404]},
+        operation_id="getCatalogueInForce",
+        summary="The edition in force on a date",
+    )
     async def current(self, as_of: AsOf = None) -> CurrentVersion:
         day = parse_date("as_of", as_of, default=today_in_korea())
         catalogue = await published_catalogue()
@@ -422,6 +419,7 @@ class CatalogueController(Controller):
 
     @get(
         urls.DIFF,
+        opt={"refusals": [404]},
         operation_id="diffCatalogueVersions",
         summary="Items added, withdrawn and changed between editions",
     )
@@ -453,8 +451,8 @@ class CatalogueController(Controller):
             ),
         ] = None,
         as_of: AsOf = None,
-        limit: Annotated[int | None, QueryParameter(description=f"rows per page, 1 to {MAX_LIMIT}")] = None,
-        cursor: Annotated[str | None, QueryParameter(description="next_cursor of the previous page")] = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
     ) -> ItemSearchOut:
         day = parse_date("as_of", as_of, default=today_in_korea())
         found = find_items(await published_catalogue(), q or "", day)
@@ -483,8 +481,9 @@ class CatalogueController(Controller):
         operation_id="draftCatalogueVersion",
         status_code=201,
         summary="Draft a new edition",
+        opt={"created": ("getCatalogueDraft", {"version": "$response.body#/version"})},
     )
-    async def create(self, request: Request, data: JSONBody[DraftInput]) -> DraftOut:
+    async def create(self, request: Request, data: JSONBody[DraftInput]) -> Response[DraftOut]:
         texts = {
             k: v
             for k, v in data.model_dump(
@@ -498,7 +497,7 @@ class CatalogueController(Controller):
             "replace": [e.model_dump(mode="json") for e in data.replace],
         }
         try:
-            return await catalogue_service.create_draft(
+            draft = await catalogue_service.create_draft(
                 signed_in_principal(request).actor,
                 version=data.version.isoformat(),
                 base_version=data.base,
@@ -507,6 +506,7 @@ class CatalogueController(Controller):
             )
         except ValueError as exc:
             raise DomainError("INVALID_BODY.draft_changes", reason=str(exc)) from None
+        return Response(draft, status_code=201, headers={"ETag": draft.etag, "Location": urls.draft(draft.version)})
 
     @get(urls.DRAFTS, guards=[regulator_only], operation_id="listCatalogueDrafts")
     async def drafts(self) -> DraftList:

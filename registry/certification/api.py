@@ -80,12 +80,23 @@ class ApplicationsController(Controller):
     tags = ("applications",)
     dependencies = {"application_id": Provide(application_by_reference)}  # noqa: RUF012 - Litestar reads it
 
-    @post(urls.APPLICATIONS, guards=[provider_only], operation_id="createApplication", status_code=201)
+    @post(
+        urls.APPLICATIONS,
+        guards=[provider_only],
+        operation_id="createApplication",
+        status_code=201,
+        opt={"created": ("getApplication", {"application": "$response.body#/id"}), "refusals": [404]},
+    )
     async def create(
         self, request: Request, data: JSONBody[ApplicationContent], dry_run: DryRun = False
     ) -> Response[ApplicationOut | DryRunOut]:
+        """Draft an application for certification (initial, change or renewal)."""
         body = await applications.create_application(signed_in_principal(request), data, dry_run=dry_run)
-        return dry_run_response(body, 200, dry_run=True) if dry_run else with_etag(body, 201)
+        if dry_run:
+            return dry_run_response(body, 200, dry_run=True)
+        response = with_etag(body, 201)
+        response.headers["Location"] = urls.application(body.id)
+        return response
 
     @get(
         urls.APPLICATIONS,
@@ -122,7 +133,7 @@ class ApplicationsController(Controller):
     async def read(self, request: Request, application_id: NamedDependency[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.application_view(signed_in_principal(request), application_id))
 
-    @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")
+    @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")  # 404: also the certificate
     async def replace(
         self,
         request: Request,
@@ -276,9 +287,17 @@ class ValidationsController(Controller):
 
     tags = ("validations",)
 
-    @post(urls.VALIDATIONS, guards=[regulator_only], operation_id="recordValidation", status_code=201)
-    async def record(self, request: Request, data: JSONBody[ValidationInput]) -> ValidationOut:
-        return await validations.record_validation(signed_in_principal(request), data)
+    @post(
+        urls.VALIDATIONS,
+        guards=[regulator_only],
+        operation_id="recordValidation",
+        status_code=201,
+        opt={"created": ("getValidation", {"validation_id": "$response.body#/id"})},
+    )
+    async def record(self, request: Request, data: JSONBody[ValidationInput]) -> Response[ValidationOut]:
+        """Record a validation of a disease-tier item for a provider."""
+        body = await validations.record_validation(signed_in_principal(request), data)
+        return Response(body, status_code=201, headers={"Location": urls.validation(body.id)})
 
     @get(urls.VALIDATIONS, operation_id="listValidations", summary="Validation records, by provider or item (public)")
     async def list(

@@ -434,7 +434,7 @@ async def _own_certificate(content: ApplicationContent, provider_id: int | None)
     number = content.certificate_number
     if number and await certificate_row(number, provider_id=provider_id) is None:
         raise DomainError(
-            "INVALID_BODY.not_your_certificate",
+            "NOT_FOUND.your_certificate",
             certificate=number,
             errors=[FieldError("certificate_number", "not your certificate", "body")],
         )

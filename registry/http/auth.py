@@ -74,6 +74,7 @@ def requires(*roles: Role):
                 extra={"required_roles": [r.value for r in roles], "your_role": principal.role.value},
             )
 
+    guard.roles = roles  # type: ignore[attr-defined]  # read by http/openapi.py to document the route
     guard.__name__ = f"requires_{'_'.join(r.value for r in roles) or 'user'}"
     return guard
 

@@ -76,7 +76,7 @@ def paginate(rows: Sequence[T], key: Callable[[T], str], limit: int | None, curs
         after = decode_cursor(cursor)
         keys = [key(r) for r in rows]
         if after not in keys:
-            raise DomainError("INVALID_PARAMETER.cursor_gone", errors=[FieldError("cursor", "unknown position")])
+            raise DomainError("NOT_FOUND.cursor", errors=[FieldError("cursor", "unknown position")])
         start = keys.index(after) + 1
     chunk = list(rows[start : start + size])
     more = start + size < len(rows)

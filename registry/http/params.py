@@ -11,15 +11,41 @@ from litestar.enums import ParamType
 from litestar.handlers import BaseRouteHandler
 from litestar.params import ParameterKwarg, QueryParameter
 
+from registry.http.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 from registry.http.problems import DRY_RUN_HEADER
 from registry.kernel.errors import DomainError, FieldError
 from registry.kernel.ids import is_record_id
 
+# The schema says what the checks below enforce (`schema_extra`): the checks stay the one place that refuses,
+# with the registry's own problem, and the document shows a client the same bounds.
+DATE = {"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 DryRun = Annotated[
     bool,
     QueryParameter(
         description="validate everything, store nothing; the answer says so: `dry_run: true` in the body and the "
         "header `Dry-Run: true` (refusals too)"
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    QueryParameter(
+        description="a date, YYYY-MM-DD; default today in Korea (Asia/Seoul)", required=False, schema_extra=DATE
+    ),
+]
+Limit = Annotated[
+    int | None,
+    QueryParameter(
+        description=f"rows per page, 1 to {MAX_LIMIT}",
+        required=False,
+        schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    ),
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        description="next_cursor of the previous page",
+        required=False,
+        schema_extra={"maxLength": MAX_CURSOR_LENGTH, "format": "registry-cursor"},
     ),
 ]
 
@@ -32,9 +58,10 @@ def dry_run_response(body: Any, status_code: int, *, dry_run: bool, headers: dic
     return Response(body, status_code=status_code, headers=headers or None)
 
 
-AsOf = Annotated[str | None, QueryParameter(description="YYYY-MM-DD; default today in Korea", required=False)]
-Limit = Annotated[int | None, QueryParameter(description="rows per page, 1 to 200", required=False)]
-Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page", required=False)]
+def words(*allowed: str) -> dict:
+    """`schema_extra` of a query parameter limited to a few words (checked by `one_of`)."""
+    return {"enum": list(allowed)}
+
 
 # Signature names Litestar fills itself; they are never query parameters.
 _RESERVED = {"request", "state", "headers", "cookies", "query", "data", "body", "scope", "socket", "self"}
@@ -94,7 +121,7 @@ async def check_parameters(request: Request) -> None:
 
 def parse_date(name: str, value: str | None, *, default: dt.date | None = None) -> dt.date:
     """A YYYY-MM-DD query parameter; an error names the parameter and shows the expected form."""
-    if value is None or value == "":
+    if value is None:  # left out; an empty value is no date
         if default is None:
             raise DomainError("INVALID_PARAMETER.date_required", name=name, errors=[FieldError(name, "required")])
         return default

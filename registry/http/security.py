@@ -5,7 +5,8 @@
 - `SecurityHeaders`: headers every response carries, problems and docs included. It is a hook on the
   ASGI `send` of the whole app (Litestar's `before_send`), not a route middleware, so that the router's
   own answers (404, 405) carry them too.
-- `DocsPage`: the self-hosted Swagger UI page, whose one inline script is allowed by its hash only.
+- `DocsPage`: the self-hosted Swagger UI 5 page (registry/http/docs_assets), whose one inline script is
+  allowed by its hash only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from pathlib import Path
 from typing import Any
 
 from litestar import Request
@@ -22,6 +24,8 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.kernel.errors import DomainError, FieldError
+
+DOCS_ASSETS_DIR = Path(__file__).parent / "docs_assets"  # Swagger UI 5, vendored (see its README.md)
 
 # Limits (README "Limits" explains each; deploy/nginx.conf matches them).
 JSON_BODY_MAX = 1 << 20  # 1 MiB: the largest legitimate JSON body (an application with 500 items) is far less

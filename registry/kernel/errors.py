@@ -31,7 +31,7 @@ class Term:
 
 class DomainError(Exception):
     """`problem` is `CODE` or `CODE.variant`: the code is the contract (`NOT_FOUND`), the variant picks
-    the sentence when one code has several (`INVALID_BODY.not_your_certificate`). `params` fill the
+    the sentence when one code has several (`NOT_FOUND.your_certificate`). `params` fill the
     sentence; `extra` goes into the answer as structured fields; `errors` name bad fields."""
 
     def __init__(

@@ -11,13 +11,45 @@ from litestar.response import Stream
 
 from registry.accounts.model import Role
 from registry.http.auth import provider_only, regulator_only, requires, signed_in, signed_in_principal
-from registry.http.params import one_of, parse_date
+from registry.http.params import DATE, one_of, parse_date, words
 from registry.http.security import BATCH_BODY_MAX
 from registry.kernel.errors import DomainError, FieldError
 from registry.panels import batch, impact, service, urls
 from registry.panels.model import CheckOut, ImpactOut, PanelOut, PanelRegistration, PanelRequest
 
 checkers = requires(Role.provider, Role.regulator, Role.reviewer)
+# The batch file: one row per panel item, as CSV (a header row), Parquet or JSON lines; the same rows come
+# back with the verdict and findings of each panel.
+BATCH_ROWS = {
+    "schema": {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "required": ["panel_id", "code"],
+            "properties": {
+                "panel_id": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                "code": {"type": "string", "minLength": 1, "maxLength": 64},
+                "provider_id": {"type": "integer", "minimum": 1, "description": "required of a regulator"},
+                "as_of": {"type": "string", "format": "date"},
+                "target": {"type": "string"},
+                "genes": {"type": "string", "description": "gene symbols, separated by ';' (a list in Parquet)"},
+                "markers": {"type": "string", "description": "markers, separated by ';' (a list in Parquet)"},
+                "claims": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+    }
+}
+BATCH_HEADERS = {
+    name: {"description": text, "schema": {"type": "string", "pattern": r"^\d+$"}}
+    for name, text in (
+        ("X-Panels", "panels in the file"),
+        ("X-Panels-Permitted", "panels found permitted"),
+        ("X-Rows", "rows read"),
+        ("X-Findings", "findings written"),
+    )
+}
 CHUNK = 1 << 20
 
 
@@ -45,16 +77,26 @@ class PanelsController(Controller):
     @post(
         urls.CHECK,
         guards=[checkers],
+        opt={"pure": True},
         operation_id="checkPanel",
         status_code=200,
         summary="May this provider sell this panel on this date? Nothing is stored.",
     )
     async def check(self, request: Request, data: JSONBody[PanelRequest]) -> CheckOut:
+        """Check a panel against the rules on a date: verdict, and a finding per problem."""
         return await service.check_panel(signed_in_principal(request), data)
 
-    @post(urls.PANELS, guards=[provider_only], operation_id="registerPanel", status_code=201)
-    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> PanelOut:
-        return await service.register_panel(signed_in_principal(request), data)
+    @post(
+        urls.PANELS,
+        guards=[provider_only],
+        operation_id="registerPanel",
+        status_code=201,
+        opt={"created": ("getPanel", {"panel_id": "$response.body#/id"})},
+    )
+    async def register(self, request: Request, data: JSONBody[PanelRegistration]) -> Response[PanelOut]:
+        """Register a panel the provider sells; it is checked now and again whenever the rules change."""
+        body = await service.register_panel(signed_in_principal(request), data)
+        return Response(body, status_code=201, headers={"Location": urls.panel(body.id)})
 
     @get(
         urls.PANEL,
@@ -76,19 +118,37 @@ class PanelsController(Controller):
         status_code=200,
         summary="CSV, Parquet or JSON lines in (one row per panel item); results back in the same format",
         request_max_body_size=BATCH_BODY_MAX,
+        opt={
+            "pure": True,
+            "body": {media: BATCH_ROWS for media in batch.BATCH_FORMATS.values()},
+            "answers": {
+                200: {
+                    "description": "each row with its panel's verdict and findings, in the format sent (or `format`)",
+                    "headers": BATCH_HEADERS,
+                    "content": {media: {"schema": {"type": "string"}} for media in batch.BATCH_FORMATS.values()},
+                }
+            },
+        },
     )
     async def batch(
         self,
         request: Request,
         as_of: Annotated[
-            str | None, QueryParameter(description="default date for rows without as_of", required=False)
+            str | None,
+            QueryParameter(description="default date for rows without as_of", required=False, schema_extra=DATE),
         ] = None,
         fmt: Annotated[
-            str | None, QueryParameter(name="format", description="csv, parquet or jsonl", required=False)
+            str | None,
+            QueryParameter(
+                name="format",
+                description="csv, parquet or jsonl",
+                required=False,
+                schema_extra=words(*batch.BATCH_FORMATS),
+            ),
         ] = None,
     ) -> Stream:
         kind = batch_format(request, fmt)
-        day = parse_date("as_of", as_of, default=None) if as_of else None
+        day = parse_date("as_of", as_of, default=None) if as_of is not None else None
         body = await request.body()
         out, summary = await batch.check_batch(signed_in_principal(request), body, kind, as_of=day)
         payload = batch.write_batch(out, kind)

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.http.auth import regulator_only, signed_in_principal
 from registry.http.pagination import paginate
-from registry.http.params import AsOf, Cursor, DryRun, Limit, dry_run_response, one_of, parse_date
+from registry.http.params import AsOf, Cursor, DryRun, Limit, dry_run_response, one_of, parse_date, words
 from registry.kernel.clock import today_in_korea
 from registry.providers import service, urls
 from registry.providers.model import RegistrationInput
@@ -37,7 +37,9 @@ class ProvidersController(Controller):
         self,
         q: Annotated[str | None, QueryParameter(description="name, Korean or English", required=False)] = None,
         item: Annotated[str | None, QueryParameter(description="a certified item code", required=False)] = None,
-        status: Annotated[str | None, QueryParameter(description=", ".join(STATUSES), required=False)] = None,
+        status: Annotated[
+            str | None, QueryParameter(description=", ".join(STATUSES), required=False, schema_extra=words(*STATUSES))
+        ] = None,
         as_of: AsOf = None,
         limit: Limit = None,
         cursor: Cursor = None,

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from registry.accounts.model import EMAIL, FirstUserInput
+from registry.accounts.model import EMAIL, Email, FirstUserInput
+
+BUSINESS_NUMBER = re.compile(r"^\d{3}-?\d{2}-?\d{5}$")
 
 
 def business_number_problem(value: str) -> str | None:
@@ -33,10 +35,13 @@ class OrganisationInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_ko: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     name_en: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    business_number: Annotated[str, StringConstraints(strip_whitespace=True)]
+    business_number: Annotated[str, StringConstraints(strip_whitespace=True)] = Field(
+        json_schema_extra={"pattern": BUSINESS_NUMBER.pattern, "format": "kr-business-number"},
+        description="사업자등록번호, 000-00-00000, its last digit the check digit",
+    )
     institution_report_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] = ""
     representative: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-    contact_email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
+    contact_email: Email
     contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 

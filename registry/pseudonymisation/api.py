@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from registry.http.params import AsOf, one_of, parse_date
+from registry.http.params import AsOf, one_of, parse_date, words
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError, FieldError
 from registry.pseudonymisation import service, urls
@@ -36,6 +36,21 @@ ENVIRONMENTS = tuple(e.value for e in Environment)
 OUTPUTS = ("json", "csv")
 
 
+def known_kinds(settings) -> list[str]:
+    """The kind codes of the rules this app reads: the enum of a field's `kind` in the document."""
+    return sorted(service.rules(settings.rules_dir).kinds)
+
+
+CSV_ROWS = {
+    "schema": {
+        "type": "array",
+        "minItems": 1,
+        "description": "a CSV file: a header row `name,kind`, then one row per field (each row as FieldInput)",
+        "items": {"$ref": "#/components/schemas/FieldInput"},
+    }
+}
+
+
 def _rules(state: State) -> RuleSet:
     return service.rules(state.settings.rules_dir)
 
@@ -54,6 +69,7 @@ class PseudonymisationController(Controller):
 
     @get(
         urls.CURRENT,
+        opt={"refusals": [404]},
         operation_id="getPseudonymisationInForce",
         summary="The edition in force on a date, with its changes against the previous edition",
     )
@@ -62,7 +78,12 @@ class PseudonymisationController(Controller):
         rules = _rules(state)
         return current_out(rules, service.in_force(rules, day), day)
 
-    @get(urls.DIFF, operation_id="diffPseudonymisationVersions", summary="Kinds added, removed and changed")
+    @get(
+        urls.DIFF,
+        opt={"refusals": [404]},
+        operation_id="diffPseudonymisationVersions",
+        summary="Kinds added, removed and changed",
+    )
     async def diff(
         self,
         state: State,
@@ -80,6 +101,7 @@ class PseudonymisationController(Controller):
 
     @post(
         urls.CHECK,
+        opt={"pure": True, "enums": {"FieldInput.kind": known_kinds}},
         operation_id="checkPseudonymisation",
         status_code=200,
         summary="May these fields be used after pseudonymisation on this date, in this environment?",
@@ -92,6 +114,19 @@ class PseudonymisationController(Controller):
 
     @post(
         urls.BATCH,
+        opt={
+            "pure": True,
+            "body": {media: CSV_ROWS for media in CSV_MEDIA_TYPES},
+            "answers": {
+                200: {
+                    "description": "the check of every field: JSON (CheckOut) or, with format=csv, CSV",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/CheckOut"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                }
+            },
+        },
         operation_id="checkPseudonymisationBatch",
         status_code=200,
         summary="The same check for a CSV file of fields (columns name, kind); JSON or CSV back",
@@ -100,9 +135,14 @@ class PseudonymisationController(Controller):
         self,
         request: Request,
         state: State,
-        environment: Annotated[str, QueryParameter(description="closed or open: where the data is analysed")],
+        environment: Annotated[
+            str,
+            QueryParameter(description="closed or open: where the data is analysed", schema_extra=words(*ENVIRONMENTS)),
+        ],
         as_of: AsOf = None,
-        output: Annotated[str | None, QueryParameter(name="format", description="json (default) or csv")] = None,
+        output: Annotated[
+            str | None, QueryParameter(name="format", description="json (default) or csv", schema_extra=words(*OUTPUTS))
+        ] = None,
     ) -> Response[bytes]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in CSV_MEDIA_TYPES:

@@ -231,6 +231,10 @@ async def test_a_draft_cannot_be_edited_to_name_another_organisation_s_certifica
     draft = await create_application(client, lab, [evidence_item("EXE-STR")], kind="change", certificate=mine)
     body = {"kind": "change", "certificate_number": theirs, "items": [evidence_item("EXE-STR")]}
     r = await client.put(urls.application(draft["id"]), json=body, headers={**lab.headers, "If-Match": draft["etag"]})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "certificate_number"
+    assert (
+        r.status_code == 404
+        and r.json()["code"] == "NOT_FOUND"
+        and r.json()["errors"][0]["field"] == "certificate_number"
+    )
     stored = (await client.get(urls.application(draft["id"]), headers=lab.headers)).json()
     assert stored["certificate_number"] == mine

@@ -84,6 +84,19 @@ PMID = re.compile(r"^PMID:\s?[1-9][0-9]{0,8}$")
 DOI = re.compile(r"^(doi:)?10\.[0-9]{4,9}/\S+$", re.IGNORECASE)
 
 
+# The same rules written for the OpenAPI document (JSON Schema regexes; no \s, whose meaning differs).
+REFERENCE_SCHEMA = {
+    "uniqueItems": True,
+    "items": {
+        "type": "string",
+        "pattern": r"^(?:PMID: ?[1-9][0-9]{0,8}|(?:[dD][oO][iI]:)?10\.[0-9]{4,9}/[^\s\x00-\x1f]+)$",
+    },
+}
+MARKERS_SCHEMA = {  # a plain symbol, one with a hyphenated part, or an rsID: a subset of what is_gene_symbol admits
+    "items": {"type": "string", "pattern": r"^(?:[A-Z][A-Z0-9]{0,15}(?:-[A-Z0-9]{1,8})?|rs[1-9][0-9]{0,9})$"},
+}
+
+
 def is_reference(value: str) -> bool:
     """A paper the reviewer can look up: a PubMed id (PMID:12345) or a DOI (10.xxxx/...)."""
     return bool(PMID.match(value) or DOI.match(value))
@@ -96,7 +109,9 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 class Evidence(BaseModel):
     model_config = ConfigDict(extra="forbid")
     marker: Marker
-    references: list[Annotated[str, StringConstraints(strip_whitespace=True)]] = Field(max_length=50)
+    references: list[Annotated[str, StringConstraints(strip_whitespace=True)]] = Field(
+        max_length=50, json_schema_extra=REFERENCE_SCHEMA
+    )
 
     @field_validator("references")
     @classmethod
@@ -130,8 +145,8 @@ class RequestedItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=ITEM_CODE_PATTERN)]
-    genes: list[Marker] = Field(default_factory=list, max_length=500)
-    markers: list[Marker] = Field(default_factory=list, max_length=5000)
+    genes: list[Marker] = Field(default_factory=list, max_length=500, json_schema_extra=MARKERS_SCHEMA)
+    markers: list[Marker] = Field(default_factory=list, max_length=5000, json_schema_extra=MARKERS_SCHEMA)
     evidence: list[Evidence] = Field(default_factory=list, max_length=5000)
     accuracy: Accuracy
     # The applicant's reference to a disease item's validation (sandbox designation, committee decision),
@@ -161,7 +176,22 @@ class ProposedItem(RequestedItem):
 class ApplicationContent(BaseModel):
     """What a provider writes: create, and replace while a draft or answering an information request."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema states the rules of `_shape` a schema can say (each item once cannot be: by code).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["items"], "properties": {"items": {"minItems": 1}}},
+                {"required": ["proposals"], "properties": {"proposals": {"minItems": 1}}},
+            ],
+            "if": {"properties": {"kind": {"const": "initial"}}},
+            "then": {"properties": {"certificate_number": {"type": "null"}}},
+            "else": {
+                "required": ["certificate_number"],
+                "properties": {"certificate_number": {"type": "string", "minLength": 1}},
+            },
+        },
+    )
     kind: ApplicationKind
     certificate_number: str | None = Field(default=None, description="the certificate a change or renewal is for")
     items: list[RequestedItem] = Field(default_factory=list, max_length=500)
@@ -254,7 +284,14 @@ class AreaScore(BaseModel):
 
 class EvaluationInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scores: dict[EvaluationArea, AreaScore]
+    scores: dict[EvaluationArea, AreaScore] = Field(
+        description="a score and remarks for each of the five evaluation areas",
+        json_schema_extra={
+            "properties": {area.value: {"$ref": "#/components/schemas/AreaScore"} for area in EvaluationArea},
+            "required": [area.value for area in EvaluationArea],
+            "additionalProperties": False,
+        },
+    )
     recommendation: Literal["approve", "approve_in_part", "reject"]
     remarks: Annotated[str, StringConstraints(max_length=10000)] = ""
 
