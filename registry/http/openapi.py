@@ -275,7 +275,7 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
             operation["requestBody"] = {"required": True, "content": raw}
         responses = operation.setdefault("responses", {})
         dry_run = any(p["name"] == "dry_run" for p in operation.get("parameters", []))
-        if dry_run and handler.opt.get("created") and "201" in responses:
+        if dry_run and "201" in responses:
             responses["200"] = {
                 "description": "dry run: every check ran, nothing was stored (`valid`, and the refusal if any)",
                 "content": responses["201"].get("content", {}),

@@ -13,7 +13,7 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 
-from registry.http.pagination import check_limit, decode_cursor, encode_cursor
+from registry.http.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, FieldError
 from registry.kernel.ids import MAX_ID
@@ -25,10 +25,21 @@ IfNoneMatch = Annotated[
     str | None,
     HeaderParameter(name="If-None-Match", description="an ETag you hold: 304 while it is current", required=False),
 ]
-FeedLimit = Annotated[int | None, QueryParameter(description="events per page, 1 to 200 (default 50)", required=False)]
+FeedLimit = Annotated[
+    int | None,
+    QueryParameter(
+        description=f"events per page, 1 to {MAX_LIMIT} (default 50)",
+        required=False,
+        schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
+    ),
+]
 Since = Annotated[
     str | None,
-    QueryParameter(description="next_cursor of the previous page; none: from the first event", required=False),
+    QueryParameter(
+        description="next_cursor of the previous page; none: from the first event",
+        required=False,
+        schema_extra={"maxLength": MAX_CURSOR_LENGTH, "format": "registry-feed-cursor"},
+    ),
 ]
 CACHE_CONTROL = "public, no-cache"  # may be stored, revalidated with the ETag on each use
 ETAG = ResponseHeader(

@@ -27,6 +27,7 @@ from schemathesis.python import asgi
 from registry.app import create_app
 from registry.catalog.service import import_catalogue
 from registry.http.pagination import encode_cursor
+from registry.opendata.model import SOURCES, Position
 from registry.providers.model import business_number_problem
 from registry.settings import Settings
 from tests.conftest import GENEROUS_LIMITS, RULES
@@ -51,6 +52,10 @@ def _with_check_digit(stem: int) -> str:
 schemathesis.openapi.format("kr-business-number", st.integers(0, 999_999_999).map(_with_check_digit))
 schemathesis.openapi.format("password", st.uuids().map(lambda u: f"Pw-{u.hex}"))
 schemathesis.openapi.format("registry-cursor", st.integers(0, 2**31 - 1).map(lambda n: encode_cursor(str(n))))
+schemathesis.openapi.format(
+    "registry-feed-cursor",
+    st.tuples(*[st.integers(0, 2**31 - 1)] * len(SOURCES)).map(lambda ids: encode_cursor(Position(ids).key())),
+)
 
 
 def _rows(value) -> list[dict] | None:
@@ -113,6 +118,9 @@ class Report:
 # An application's items answer to the catalogue's reviewed data, which the schema does not carry: a code the
 # catalogue knows (or a proposal's code prefix by its category: HLT- for health management ...).
 DOMAIN_422 = ("checkPseudonymisation", "checkPseudonymisationBatch", "createApplication", "replaceApplication")
+# Which item codes exist is the catalogue's data too: providers?item= with a code the catalogue does not know
+# is a 400 that suggests close codes (never an empty 200), however well formed the code.
+DOMAIN_400 = ("listProviders",)
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # schemathesis's own list for refused invalid data, and 413: an invalid body can also be larger than the
 # 1 MiB an endpoint reads (documented 413 PAYLOAD_TOO_LARGE, refused before validation).
@@ -137,6 +145,13 @@ def fuzz(app, headers: dict[str, str], *, coverage: bool, examples: int = EXAMPL
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
                 }
                 for operation in DOMAIN_422
+            ]
+            + [
+                {
+                    "include-operation-id": operation,
+                    "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}},
+                }
+                for operation in DOMAIN_400
             ],
         }
     )
