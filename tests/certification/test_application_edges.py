@@ -124,5 +124,5 @@ async def test_a_dry_run_says_it_is_one(client):
     # A refused dry run is a dry run too: the problem says so.
     bad = {"kind": "change", "certificate_number": "DTC-1999-0001", "items": [evidence_item("NUT-VITD")]}
     r = await client.post(urls.APPLICATIONS, params={"dry_run": "true"}, json=bad, headers=lab.headers)
-    body = assert_problem(r, 422, "INVALID_BODY")
+    body = assert_problem(r, 404, "NOT_FOUND")  # a certificate not yours is none you can name
     assert body["dry_run"] is True and r.headers["Dry-Run"] == "true"
