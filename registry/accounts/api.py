@@ -64,14 +64,14 @@ class AccountsController(Controller):
         operation_id="revokeToken",
         status_code=204,
         guards=[signed_in],
-        summary="Revoke this token",
+        summary="Sign out: revoke the token of this request",
         cache_control=CacheControlHeader(no_store=True),
     )
     async def logout(self, request: Request, state: State) -> None:
         token = request.headers.get("authorization", "").partition(" ")[2].strip()
         await revoke_token(token, state.settings.secret_key)
 
-    @get(urls.ME, operation_id="whoAmI", guards=[signed_in], summary="The signed-in user")
+    @get(urls.ME, operation_id="whoAmI", guards=[signed_in], summary="The signed-in user, role and organisation")
     async def me(self, request: Request) -> MeOut:
         p = signed_in_principal(request)
         return MeOut(p.user_id, p.email, p.display_name, p.role.value, p.provider_id)

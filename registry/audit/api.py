@@ -65,7 +65,11 @@ class AuditController(Controller):
             next_cursor=encode_cursor(str(rows[-1]["seq"])) if more else None,
         )
 
-    @get(urls.VERIFY, operation_id="verifyAuditChain")
+    @get(
+        urls.VERIFY,
+        operation_id="verifyAuditChain",
+        summary="Check the audit chain and name the first broken event (regulator)",
+    )
     async def verify(self) -> dict[str, Any]:
         report = await service.verify()
         broken = report.first_break

@@ -508,11 +508,21 @@ class CatalogueController(Controller):
             raise DomainError("INVALID_BODY.draft_changes", reason=str(exc)) from None
         return Response(draft, status_code=201, headers={"ETag": draft.etag, "Location": urls.draft(draft.version)})
 
-    @get(urls.DRAFTS, guards=[regulator_only], operation_id="listCatalogueDrafts")
+    @get(
+        urls.DRAFTS,
+        guards=[regulator_only],
+        operation_id="listCatalogueDrafts",
+        summary="Draft editions not yet published (regulator)",
+    )
     async def drafts(self) -> DraftList:
         return DraftList(await catalogue_service.list_drafts())
 
-    @get(urls.DRAFT, guards=[regulator_only], operation_id="getCatalogueDraft")
+    @get(
+        urls.DRAFT,
+        guards=[regulator_only],
+        operation_id="getCatalogueDraft",
+        summary="One draft edition with its items and ETag (regulator)",
+    )
     async def draft(self, version: FromPath[str]) -> Response[DraftOut]:
         draft = await catalogue_service.get_draft(version)
         if draft is None:
@@ -551,6 +561,7 @@ class CatalogueController(Controller):
         urls.PUBLISH,
         guards=[regulator_only],
         operation_id="publishCatalogueVersion",
+        summary="Publish a draft edition, never with a date in the past (regulator)",
         status_code=200,
     )
     async def publish(

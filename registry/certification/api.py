@@ -129,11 +129,21 @@ class ApplicationsController(Controller):
         next_cursor = encode_cursor(str(page.rows[-1].id)) if page.more else None
         return ApplicationList(data=page.rows, total=page.total, next_cursor=next_cursor)
 
-    @get(urls.APPLICATION, guards=[signed_in], operation_id="getApplication")
+    @get(
+        urls.APPLICATION,
+        guards=[signed_in],
+        operation_id="getApplication",
+        summary="One application by id or APP- number, with its findings and decided certificate",
+    )
     async def read(self, request: Request, application_id: NamedDependency[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.application_view(signed_in_principal(request), application_id))
 
-    @put(urls.APPLICATION, guards=[provider_only], operation_id="replaceApplication")  # 404: also the certificate
+    @put(
+        urls.APPLICATION,
+        guards=[provider_only],
+        operation_id="replaceApplication",
+        summary="Replace a draft application's content (provider, If-Match)",
+    )  # 404: also the certificate
     async def replace(
         self,
         request: Request,
@@ -146,7 +156,13 @@ class ApplicationsController(Controller):
             await applications.replace_application(signed_in_principal(request), application_id, data, expected)
         )
 
-    @post(urls.SUBMIT, guards=[provider_only], operation_id="submitApplication", status_code=200)
+    @post(
+        urls.SUBMIT,
+        guards=[provider_only],
+        operation_id="submitApplication",
+        summary="Submit a draft application, checked against the edition in force today (provider)",
+        status_code=200,
+    )
     async def submit(
         self,
         request: Request,
@@ -171,7 +187,13 @@ class ApplicationsController(Controller):
             headers["ETag"] = answer.body["etag"]
         return Response(msgspec.convert(answer.body, SubmissionOut), headers=headers)
 
-    @post(urls.WITHDRAW, guards=[provider_only], operation_id="withdrawApplication", status_code=200)
+    @post(
+        urls.WITHDRAW,
+        guards=[provider_only],
+        operation_id="withdrawApplication",
+        summary="Withdraw an application not yet decided (provider)",
+        status_code=200,
+    )
     async def withdraw(
         self, request: Request, application_id: NamedDependency[int], data: JSONBody[WithdrawInput | None] = None
     ) -> Response[ApplicationOut]:
@@ -181,23 +203,47 @@ class ApplicationsController(Controller):
             )
         )
 
-    @post(urls.START_REVIEW, guards=[staff_only], operation_id="startReview", status_code=200)
+    @post(
+        urls.START_REVIEW,
+        guards=[staff_only],
+        operation_id="startReview",
+        summary="Take up a submitted application for review (reviewer)",
+        status_code=200,
+    )
     async def start_review(self, request: Request, application_id: NamedDependency[int]) -> Response[ApplicationOut]:
         return with_etag(await applications.start_review(signed_in_principal(request), application_id))
 
-    @post(urls.REQUEST_INFO, guards=[staff_only], operation_id="requestInformation", status_code=200)
+    @post(
+        urls.REQUEST_INFO,
+        guards=[staff_only],
+        operation_id="requestInformation",
+        summary="Ask the provider for more information (reviewer)",
+        status_code=200,
+    )
     async def request_info(
         self, request: Request, application_id: NamedDependency[int], data: JSONBody[InfoRequestInput]
     ) -> Response[ApplicationOut]:
         return with_etag(await applications.request_info(signed_in_principal(request), application_id, data.message))
 
-    @post(urls.EVALUATION, guards=[staff_only], operation_id="recordEvaluation", status_code=200)
+    @post(
+        urls.EVALUATION,
+        guards=[staff_only],
+        operation_id="recordEvaluation",
+        summary="Record the evaluation in five areas, 0-100 with remarks (reviewer)",
+        status_code=200,
+    )
     async def evaluation(
         self, request: Request, application_id: NamedDependency[int], data: JSONBody[EvaluationInput]
     ) -> Response[ApplicationOut]:
         return with_etag(await applications.evaluate(signed_in_principal(request), application_id, data))
 
-    @post(urls.DECISION, guards=[regulator_only], operation_id="decideApplication", status_code=200)
+    @post(
+        urls.DECISION,
+        guards=[regulator_only],
+        operation_id="decideApplication",
+        summary="Decide every requested item: approved or rejected with reasons (regulator, If-Match)",
+        status_code=200,
+    )
     async def decision(
         self,
         request: Request,
@@ -318,7 +364,13 @@ class ValidationsController(Controller):
     async def read(self, validation_id: FromPath[int], as_of: AsOf = None) -> ValidationOut:
         return await validations.read_validation(validation_id, parse_date("as_of", as_of, default=today_in_korea()))
 
-    @post(urls.WITHDRAW_VALIDATION, guards=[regulator_only], operation_id="withdrawValidation", status_code=200)
+    @post(
+        urls.WITHDRAW_VALIDATION,
+        guards=[regulator_only],
+        operation_id="withdrawValidation",
+        summary="Withdraw a validation record from a date, with a reason (regulator)",
+        status_code=200,
+    )
     async def withdraw(
         self, request: Request, validation_id: FromPath[int], data: JSONBody[WithdrawalInput]
     ) -> ValidationOut:

@@ -107,7 +107,13 @@ class PanelsController(Controller):
     async def read(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
         return await service.read_panel(signed_in_principal(request), panel_id)
 
-    @post(urls.RECHECK, guards=[signed_in], operation_id="recheckPanel", status_code=200)
+    @post(
+        urls.RECHECK,
+        guards=[signed_in],
+        operation_id="recheckPanel",
+        summary="Check a registered panel again on a date (its provider)",
+        status_code=200,
+    )
     async def recheck(self, request: Request, panel_id: FromPath[int]) -> PanelOut:
         return await service.recheck_on_request(signed_in_principal(request), panel_id)
 

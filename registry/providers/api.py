@@ -54,6 +54,12 @@ class ProvidersController(Controller):
     async def read(self, provider_id: FromPath[int], as_of: AsOf = None) -> ProviderOut:
         return await service.provider_public(provider_id, parse_date("as_of", as_of, default=today_in_korea()))
 
-    @post(urls.VERIFY, guards=[regulator_only], operation_id="verifyProvider", status_code=200)
+    @post(
+        urls.VERIFY,
+        guards=[regulator_only],
+        operation_id="verifyProvider",
+        summary="Confirm a registered organisation so it can submit applications (regulator)",
+        status_code=200,
+    )
     async def verify(self, request: Request, provider_id: FromPath[int]) -> ProviderOut:
         return await service.verify_provider(signed_in_principal(request), provider_id)

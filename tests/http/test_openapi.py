@@ -42,6 +42,7 @@ async def test_every_operation_is_described_and_documents_its_refusals(client):
     for path, method, op in ops:
         where = f"{method.upper()} {path}"
         assert op["summary"] and op["description"], where
+        assert len(op["summary"].split()) > 3, f"{where}: a summary says what the operation does, not its name"
         assert op["security"], where
         errors = {s: r for s, r in op["responses"].items() if s[0] in "45"}
         for status in ("400", "401", "431"):
