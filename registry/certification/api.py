@@ -22,6 +22,7 @@ from registry.certification.model import (
     ReinstatementInput,
     RevocationInput,
     SuspensionInput,
+    parse_states,
 )
 from registry.certification.model.validations import ValidationInput, WithdrawalInput
 from registry.certification.schemas import (
@@ -120,7 +121,7 @@ class ApplicationsController(Controller):
         limit: Limit = None,
         cursor: Cursor = None,
     ) -> ApplicationList:
-        wanted = applications.parse_states(states)
+        wanted = parse_states(states)
         size = check_limit(limit)
         after = decode_id_cursor(cursor) if cursor else 0
         page = await applications.list_applications(

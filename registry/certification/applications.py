@@ -28,6 +28,7 @@ from registry.certification.model import (
     application_reference,
     next_state,
     proposal_prefix_problem,
+    waiting_days,
 )
 from registry.certification.queries import certificate_row
 from registry.certification.schemas import ApplicationOut, ApplicationSummary, DryRunOut, SubmissionOut
@@ -35,7 +36,7 @@ from registry.certification.submission import check_submission
 from registry.certification.tables import Application, ApplicationItem, CertificateEvent, Evaluation
 from registry.db.engine import insert_one, read_transaction, write_transaction
 from registry.db.retry import retried
-from registry.kernel.clock import korean_day, today_in_korea, utcnow
+from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import (
     DomainError,
     Expected,
@@ -193,36 +194,6 @@ class ApplicationPage:
     rows: list[ApplicationSummary]
     total: int
     more: bool
-
-
-def parse_states(values: list[str] | None) -> list[str]:
-    """The states a list asks for (the parameter repeated: state=submitted&state=under_review); an unknown
-    one is a 400 naming it and the states there are."""
-    if not values:
-        return []
-    allowed = [s.value for s in ApplicationState]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise DomainError(
-            "UNKNOWN_VALUE.state",
-            unknown=unknown,
-            allowed=allowed,
-            errors=[FieldError("state", f"unknown state '{v}'") for v in unknown],
-            extra={"unknown": unknown, "allowed": allowed},
-        )
-    return sorted(set(values), key=allowed.index)
-
-
-# While an application waits for a decision, how long it has waited counts from its submission.
-_WAITING = frozenset({ApplicationState.submitted.value, ApplicationState.under_review.value,
-                      ApplicationState.info_requested.value})  # fmt: skip
-
-
-def waiting_days(state: str, submitted_at: dt.datetime | None, today: dt.date) -> int | None:
-    """Whole Korean days since submission while the application awaits a decision; None otherwise."""
-    if state not in _WAITING or submitted_at is None:
-        return None
-    return (today - korean_day(submitted_at)).days
 
 
 async def list_applications(principal: Principal, *, states: list[str], after_id: int, limit: int) -> ApplicationPage:

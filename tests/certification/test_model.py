@@ -120,3 +120,22 @@ def test_ground_one_is_never_a_suspension_and_a_suspension_lasts_at_most_a_year(
 def test_numbers_and_renewal_window():
     assert certificate_number(2026, 7) == "DTC-2026-0007"
     assert renewal_window(D("2025-12-29")) == (D("2025-07-02"), D("2025-12-29"))
+
+
+def test_a_queue_asks_for_known_states_and_counts_waiting_days_while_undecided():
+    import datetime as dt
+
+    import pytest
+
+    from registry.certification.model import parse_states, waiting_days
+    from registry.kernel.errors import DomainError
+
+    assert parse_states(["under_review", "submitted", "submitted"]) == ["submitted", "under_review"]
+    assert parse_states(None) == []
+    with pytest.raises(DomainError) as refused:
+        parse_states(["submitted", "lost"])
+    assert refused.value.problem == "UNKNOWN_VALUE.state" and [e.field for e in refused.value.errors] == ["state"]
+    submitted = dt.datetime(2026, 11, 1, 16, 0, tzinfo=dt.UTC)  # 2026-11-02 in Korea
+    assert waiting_days("submitted", submitted, dt.date(2026, 11, 26)) == 24
+    assert waiting_days("decided", submitted, dt.date(2026, 11, 26)) is None
+    assert waiting_days("draft", None, dt.date(2026, 11, 26)) is None

@@ -29,8 +29,10 @@ from registry.certification.model.applications import (
     is_reference,
     next_state,
     outcome_of,
+    parse_states,
     proposal_prefix_problem,
     submission_findings,
+    waiting_days,
 )
 from registry.certification.model.certificates import (
     BASIS,
@@ -127,6 +129,7 @@ __all__ = [
     "is_reference",
     "next_state",
     "outcome_of",
+    "parse_states",
     "proposal_prefix_problem",
     "regime_problem",
     "renewal_window",
@@ -136,5 +139,6 @@ __all__ = [
     "suspension_end_limit",
     "suspension_problem",
     "validity_end",
+    "waiting_days",
     "within_regime",
 ]

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from registry.catalog.model import ITEM_CODE_PATTERN, RSID, Catalogue, Category, Tier, is_gene_symbol
+from registry.kernel.clock import korean_day
+from registry.kernel.errors import DomainError, FieldError
 from registry.kernel.findings import Finding, finding
 from registry.kernel.ids import is_record_id
 
@@ -369,3 +371,33 @@ def application_reference(text: str) -> int | str | None:
         return number if is_record_id(number) else None
     value = value.upper()
     return value if _APPLICATION_NUMBER.fullmatch(value) else None
+
+
+def parse_states(values: list[str] | None) -> list[str]:
+    """The states a list asks for (the parameter repeated: state=submitted&state=under_review); an unknown
+    one is a 400 naming it and the states there are."""
+    if not values:
+        return []
+    allowed = [s.value for s in ApplicationState]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise DomainError(
+            "UNKNOWN_VALUE.state",
+            unknown=unknown,
+            allowed=allowed,
+            errors=[FieldError("state", f"unknown state '{v}'") for v in unknown],
+            extra={"unknown": unknown, "allowed": allowed},
+        )
+    return sorted(set(values), key=allowed.index)
+
+
+# While an application waits for a decision, how long it has waited counts from its submission.
+_WAITING = frozenset({ApplicationState.submitted.value, ApplicationState.under_review.value,
+                      ApplicationState.info_requested.value})  # fmt: skip
+
+
+def waiting_days(state: str, submitted_at: dt.datetime | None, today: dt.date) -> int | None:
+    """Whole Korean days since submission while the application awaits a decision; None otherwise."""
+    if state not in _WAITING or submitted_at is None:
+        return None
+    return (today - korean_day(submitted_at)).days
