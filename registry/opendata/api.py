@@ -13,7 +13,8 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 
-from registry.http.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT, check_limit, decode_cursor, encode_cursor
+from registry.http.pagination import MAX_CURSOR_LENGTH, check_limit, decode_cursor, encode_cursor
+from registry.http.params import Limit
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, FieldError
 from registry.kernel.ids import MAX_ID
@@ -24,14 +25,6 @@ from registry.opendata.schemas import ChangeList, ChangeOut, ManifestOut, Subjec
 IfNoneMatch = Annotated[
     str | None,
     HeaderParameter(name="If-None-Match", description="an ETag you hold: 304 while it is current", required=False),
-]
-FeedLimit = Annotated[
-    int | None,
-    QueryParameter(
-        description=f"events per page, 1 to {MAX_LIMIT} (default 50)",
-        required=False,
-        schema_extra={"minimum": 1, "maximum": MAX_LIMIT},
-    ),
 ]
 Since = Annotated[
     str | None,
@@ -171,7 +164,7 @@ class OpenDataController(Controller):
         summary="Public events after a cursor, oldest first: certificates issued, items added, suspended, "
         "surcharged, hearings, revoked, reinstated, renewed; editions published; new items certified (public)",
     )
-    async def changes(self, since: Since = None, limit: FeedLimit = None) -> ChangeList:
+    async def changes(self, since: Since = None, limit: Limit = None) -> ChangeList:
         size = check_limit(limit)
         page, after, more = await changes.changes_since(_position(since), size)
         return ChangeList(data=[_change_out(c) for c in page], next_cursor=encode_cursor(after.key()), more=more)
@@ -183,7 +176,7 @@ class OpenDataController(Controller):
         media_type=atom.MEDIA_TYPE,
         response_description="An Atom 1.0 feed (RFC 4287), newest entry first",
     )
-    async def feed(self, request: Request, limit: FeedLimit = None) -> Response[bytes]:
+    async def feed(self, request: Request, limit: Limit = None) -> Response[bytes]:
         size = check_limit(limit)
         origin = str(request.base_url).rstrip("/")
         query = f"?{request.url.query}" if request.url.query else ""
