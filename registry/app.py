@@ -7,11 +7,15 @@ import logging
 from collections.abc import AsyncIterator
 
 import msgspec
-from litestar import Litestar, get
+from litestar import Litestar, Request, Response, get
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from registry import __version__, wiring
 from registry.accounts import urls as accounts_urls
@@ -26,7 +30,7 @@ from registry.http.auth import TokenAuthentication
 from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.openapi import document_the_contract
 from registry.http.params import check_parameters
-from registry.http.problems import EXCEPTION_HANDLERS
+from registry.http.problems import EXCEPTION_HANDLERS, http_response
 from registry.http.requests import RegistryRequest
 from registry.http.security import DOCS_ASSETS_DIR, JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
 from registry.opendata.api import OpenDataController
@@ -36,6 +40,7 @@ from registry.providers.api import ProvidersController
 from registry.pseudonymisation import service as pseudonymisation
 from registry.pseudonymisation.api import PseudonymisationController
 from registry.settings import Settings
+from registry.web.routes import TEMPLATES_DIR, not_found_page, pages_router
 
 DOCS_ASSETS = "/schema/assets"
 
@@ -72,10 +77,23 @@ INDEX = Index(
 )
 
 
-@get("/", operation_id="index", tags=["operations"], summary="Where to start: the docs and the main entry points")
+@get("/api/v1", operation_id="index", tags=["operations"], summary="Where to start: the docs and the main entry points")
 async def index() -> Index:
     """The API documentation, the OpenAPI document and the public entry points, as links."""
     return INDEX
+
+
+# The JSON API and the machine-read documents: bearer tokens, no cookies, so no CSRF token either.
+NOT_PAGES = ["^/api/", "^/schema", "^/healthz", "^/feed.atom"]
+
+
+def _not_found(request: Request, exc: HTTPException) -> Response:
+    """A path no route has: a page for a browser outside the API, problem JSON for everyone else."""
+    path = request.url.path
+    wants_page = "text/html" in request.headers.get("accept", "") and not path.startswith(("/api/", "/schema"))
+    if wants_page and (isinstance(exc, NotFoundException) or exc.status_code == 404):
+        return not_found_page(request)
+    return http_response(request, exc)
 
 
 class UnsafeProductionSettings(RuntimeError):
@@ -131,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             index,
             healthz,
+            pages_router(settings.secret_key),
             CatalogueController,
             AccountsController,
             UsersController,
@@ -146,7 +165,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path=DOCS_ASSETS, directories=[DOCS_ASSETS_DIR], include_in_schema=False),
         ],
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers={**EXCEPTION_HANDLERS, HTTPException: _not_found},  # type: ignore[arg-type]
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="registry_csrf",
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            cookie_secure=settings.is_production,
+            exclude=NOT_PAGES,
+        ),
         before_request=check_parameters,
         before_send=[SecurityHeaders()],
         middleware=[HeaderLimits(), TokenAuthentication(secret_key=settings.secret_key, resolve=principal_for_token)],

@@ -26,7 +26,7 @@ ROOT = SOURCE.parent
 
 FEATURES = ("catalog", "providers", "certification", "panels", "accounts", "pseudonymisation", "opendata")
 # The app shell puts the features together. settings is not part of it here: anything may read settings.
-SHELL = ("registry.app", "registry.cli", "registry.wiring", "registry.demo", "registry.asgi")
+SHELL = ("registry.app", "registry.cli", "registry.wiring", "registry.demo", "registry.asgi", "registry.web")
 FOUNDATION = ("registry.db", "registry.audit", "registry.kernel")
 # What a feature may import from another one; the rest (service.py, use-case modules) is its own business.
 OPEN_TO_OTHER_FEATURES = ("model", "tables", "schemas", "queries", "urls")

@@ -34,6 +34,11 @@ HEADER_MAX = 8 << 10  # 8 KiB: one header (a bearer token is under 100 bytes)
 HEADERS_TOTAL_MAX = 16 << 10  # 16 KiB: all headers together (uvicorn's own default cap on a request head)
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# The pages (registry/web): their own scripts and styles only, no inline code, forms to this site only.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 _SCRIPT_HASHES = "registry.csp_script_hashes"
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL)
 
@@ -81,7 +86,8 @@ class SecurityHeaders:
         headers: list[tuple[bytes, bytes]] = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in _OWNED]
         content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
         hashes = scope.get(_SCRIPT_HASHES)  # type: ignore[misc]
-        csp = docs_csp(hashes) if hashes is not None and content_type.startswith(b"text/html") else API_CSP
+        page = content_type.startswith(b"text/html")
+        csp = (docs_csp(hashes) if hashes is not None else PAGE_CSP) if page else API_CSP
         headers += [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),

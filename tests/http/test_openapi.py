@@ -133,7 +133,7 @@ async def test_the_docs_page_renders_the_document_with_swagger_ui_5_offline(clie
 
 
 async def test_the_index_links_to_the_docs_and_the_entry_points(client):
-    r = await client.get("/")
+    r = await client.get("/api/v1")
     assert r.status_code == 200
     body = r.json()
     assert body["docs"] == "/schema" and body["openapi"] == "/schema/openapi.json"
