@@ -209,6 +209,14 @@ class Edition:
             "items_withdrawn": len(self.content.items) - len(listed),
         }
 
+    def counts_by_category(self) -> dict[Category, int]:
+        """Items listed (permitted or temporary) per category, every category present (zero when none)."""
+        counts = dict.fromkeys(Category, 0)
+        for e in self.content.items:
+            if e.status is not EntryStatus.withdrawn:
+                counts[e.category] += 1
+        return counts
+
     def items_unnamed(self) -> int | None:
         """How many items of the announced total were never named in public (None if no total)."""
         total = self.content.announced_total
@@ -334,6 +342,16 @@ class Catalogue:
         certified = self._certified.get(code)
         return certified.entry if certified is not None and certified.approved_on <= day else None
 
+    def last_reading(self, code: str, day: dt.date) -> EntryFile | None:
+        """How the item reads on `day`, else (not yet or no longer listed) as it last read: the newest
+        listing of any edition, else as it was certified. None for a code the catalogue does not know."""
+        entry = self.entry_on(code, day)
+        if entry is not None:
+            return entry
+        listed = next((e for _, e in reversed(self.item_history(code)) if e is not None), None)
+        certified = self._certified.get(code)
+        return listed or (certified.entry if certified else None)
+
     def permission_finding(self, code: str, day: dt.date) -> Finding | None:
         """Whether the permitted scope allows `code` on `day` (steps 1-2 of judging an item, README "Panel checks"):
         None when it does, else the finding that says why not. See the class for the two regimes."""
@@ -447,9 +465,7 @@ def find_items(catalogue: Catalogue, query: str, day: dt.date) -> list[ItemFound
     for code in catalogue.search_index().find(query):
         history = catalogue.item_history(code)
         certified = catalogue.certified_item(code)
-        entry = catalogue.entry_on(code, day) or next(
-            (e for _, e in reversed(history) if e is not None), certified.entry if certified else None
-        )
+        entry = catalogue.last_reading(code, day)
         if entry is None:  # unreachable: every indexed code is listed or certified
             continue
         found.append(

@@ -107,10 +107,13 @@ def provider_for(principal: Principal, requested: int | None) -> int:
         if requested is not None and requested != principal.provider_id:
             raise not_your_organisation()
         return principal.provider_id  # type: ignore[return-value]
+    return named_provider(requested)
+
+
+def named_provider(requested: int | None) -> int:
+    """The provider a check names, where no signed-in provider stands for itself (staff, the public)."""
     if requested is None:
-        raise DomainError(
-            "INVALID_BODY.provider_required", errors=[FieldError("provider_id", "required for staff", "body")]
-        )
+        raise DomainError("INVALID_BODY.provider_required", errors=[FieldError("provider_id", "required", "body")])
     return requested
 
 

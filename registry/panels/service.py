@@ -23,7 +23,15 @@ from registry.kernel.errors import DomainError, not_found
 from registry.kernel.events import DomainEvent
 from registry.panels.engine import CheckResult, RulesAtDates, check
 from registry.panels.model import CheckOut, PanelItem, PanelOut, PanelRegistration, PanelRequest
-from registry.panels.rules import answers, current_rules, frames, known_provider, panel_rows, provider_for
+from registry.panels.rules import (
+    answers,
+    current_rules,
+    frames,
+    known_provider,
+    named_provider,
+    panel_rows,
+    provider_for,
+)
 from registry.panels.tables import Panel
 
 
@@ -93,6 +101,18 @@ async def check_panel(principal: Principal, request: PanelRequest) -> CheckOut:
     provider_id = provider_for(principal, request.provider_id)
     if principal.role is not Role.provider:
         await known_provider(provider_id)
+    return await _check_one(provider_id, request)
+
+
+async def check_panel_public(request: PanelRequest) -> CheckOut:
+    """Anyone's check of a panel of a provider it names (the public checker page): no one signed in, nothing
+    stored, the same engine and rows as `check_panel`."""
+    provider_id = named_provider(request.provider_id)
+    await known_provider(provider_id)
+    return await _check_one(provider_id, request)
+
+
+async def _check_one(provider_id: int, request: PanelRequest) -> CheckOut:
     day = request.as_of or today_in_korea()
     rules, _ = await current_rules()
     result = await single_checks().check(

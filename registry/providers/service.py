@@ -151,7 +151,7 @@ def known_item_code(catalogue: Catalogue, item: str, day: dt.date) -> str:
     listed = [
         {"code": c, "name_ko": e.name_ko, "name_en": e.name_en}
         for c in suggestions
-        if (e := catalogue.entry_on(c, day) or _latest_entry(catalogue, c)) is not None
+        if (e := catalogue.last_reading(c, day)) is not None
     ]
     raise DomainError(
         "UNKNOWN_VALUE.item" if suggestions else "UNKNOWN_VALUE.item_no_match",
@@ -160,14 +160,6 @@ def known_item_code(catalogue: Catalogue, item: str, day: dt.date) -> str:
         errors=[FieldError("item", "not an item code the catalogue knows")],
         extra={"suggestions": listed},
     )
-
-
-def _latest_entry(catalogue: Catalogue, code: str):
-    history = [e for _, e in catalogue.item_history(code) if e is not None]
-    if history:
-        return history[-1]
-    certified = catalogue.certified_item(code)
-    return certified.entry if certified else None
 
 
 async def list_providers(*, q: str | None, item: str | None, status: str | None, day: dt.date) -> list[ProviderOut]:
