@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from registry.catalog.files import read_catalogue_dir
-from registry.catalog.model import Catalogue, EntryStatus, MinorsPolicy, diff_editions, is_gene_symbol
+from registry.catalog.model import Catalogue, Category, EntryStatus, MinorsPolicy, diff_editions, is_gene_symbol
 from tests.conftest import rules_path
 
 D = dt.date.fromisoformat
@@ -132,6 +132,24 @@ def test_item_history_starts_at_first_listing(catalogue):
     history = catalogue.item_history("HLT-POLLEN")
     assert [e.version for e, _ in history] == ["2024-04-04", "2024-07-09"]
     assert catalogue.item_history("NOPE-NOPE") == []
+
+
+def test_last_reading_is_the_day_s_listing_else_the_newest_one(catalogue):
+    assert catalogue.last_reading("SKN-ELAST", D("2016-07-01")).status is EntryStatus.permitted
+    # Dropped after its withdrawal: it reads as the edition that withdrew it.
+    assert catalogue.last_reading("SKN-ELAST", D("2024-01-01")).status is EntryStatus.withdrawn
+    # Not yet listed on the day: as the newest edition lists it.
+    assert catalogue.last_reading("HLT-POLLEN", D("2020-01-01")) == catalogue.get("2024-07-09").entry("HLT-POLLEN")
+    assert catalogue.last_reading("NOPE-NOPE", D("2024-01-01")) is None
+
+
+def test_counts_by_category_add_up_to_the_items_named(catalogue):
+    for edition in catalogue.editions:
+        counts = edition.counts_by_category()
+        assert set(counts) == set(Category)
+        assert sum(counts.values()) == edition.counts()["items_known"], edition.version
+    first = catalogue.get("2016-06-30").counts_by_category()
+    assert first[Category.skin_hair] == 5 and first[Category.exercise] == 0
 
 
 def test_disease_like_items_carry_their_tier(catalogue):
