@@ -36,7 +36,9 @@ def _routes() -> list[tuple[str, str, object]]:
 
 def _id_routes() -> list[tuple[str, str]]:
     found = []
-    for method, _, handler in _routes():
+    for method, path_format, handler in _routes():
+        if not path_format.startswith("/api/"):
+            continue  # the pages answer a 404 page, the browser's kind of answer (tests/web)
         for path in handler.paths:
             # An application is named by its id or its number: its id routes take either.
             if ":int}" in path or "{application:str}" in path:
