@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
@@ -18,7 +19,7 @@ from litestar.response import Template
 from pydantic import BaseModel, ConfigDict
 
 from registry.catalog.api import history_out, version_not_found
-from registry.catalog.model import Catalogue, Category, Edition, diff_editions, find_items
+from registry.catalog.model import Category, Edition, diff_editions, find_items
 from registry.catalog.queries import published_catalogue
 from registry.certification import certificates
 from registry.certification import urls as certification_urls
@@ -32,6 +33,7 @@ from registry.web.i18n import Words
 from registry.web.pages import FormProblem, domain_problem, page, parse_form, words_for
 
 FormData = URLEncodedBody[dict[str, Any]]
+T = TypeVar("T")
 
 
 # --- the date a page reads as of ------------------------------------------------------------------------
@@ -73,14 +75,11 @@ def certified_for(rows: list[ProviderOut]) -> dict[str, list[ProviderOut]]:
     return by_code
 
 
-def by_category(catalogue: Catalogue, codes: list[str], day: dt.date) -> list[tuple[Category, list[str]]]:
-    """Codes grouped by the category the catalogue gives each item (as it reads on `day`, else as it last
-    read), categories in the catalogue's order."""
-    groups: dict[Category, list[str]] = {}
-    for code in codes:
-        entry = catalogue.last_reading(code, day)
-        if entry is not None:
-            groups.setdefault(entry.category, []).append(code)
+def by_category(pairs: Iterable[tuple[Category, T]]) -> list[tuple[Category, list[T]]]:
+    """Rows grouped by their category, categories in the catalogue's order."""
+    groups: dict[Category, list[T]] = {}
+    for category, row in pairs:
+        groups.setdefault(category, []).append(row)
     return [(c, groups[c]) for c in Category if c in groups]
 
 
@@ -92,10 +91,10 @@ async def home(request: Request, q: FromQuery[str | None] = None) -> Template:
     """One search box: a company or an item, in Korean or English."""
     query = (q or "").strip()[:200]
     day = today_in_korea()
-    every = await providers.list_providers(q=None, item=None, status=None, day=day)
     if not query:
-        certified = [p for p in every if p.status == "active"]
+        certified = await _certified_today()
         return page(request, "public/home.html", q="", day=day, certified=certified, main=main_certificate)
+    every = await providers.list_providers(q=None, item=None, status=None, day=day)
     found = await providers.list_providers(q=query, item=None, status=None, day=day)
     items = find_items(await published_catalogue(), query, day)
     return page(
@@ -121,7 +120,8 @@ async def provider_page(request: Request, provider_id: FromPath[int], as_of: Fro
     provider = await providers.provider_public(provider_id, day)
     catalogue = await published_catalogue()
     histories = [await certificates.certificate_history(c.number) for c in provider.certificates]
-    names = {i.code: i for i in provider.items}
+    # An item's category as the catalogue gives it on the day read (else as it last read).
+    readings = [(catalogue.last_reading(i.code, day), i) for i in provider.items]
     return page(
         request,
         "public/provider.html",
@@ -130,7 +130,7 @@ async def provider_page(request: Request, provider_id: FromPath[int], as_of: Fro
         day=day,
         as_of=as_of or "",
         problem=problem,
-        groups=[(c, [names[code] for code in codes]) for c, codes in by_category(catalogue, list(names), day)],
+        groups=by_category((entry.category, item) for entry, item in readings if entry is not None),
         histories=histories,
     )
 
@@ -186,6 +186,11 @@ class Chart:
     bars: list[Bar]
     ticks: list[tuple[int, float]]
     categories: list[Category]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    left: int = PLOT_LEFT
+    right: int = PLOT_RIGHT
+    bottom: int = PLOT_BOTTOM
 
 
 def _scale_top(largest: int) -> tuple[int, int]:
@@ -269,14 +274,8 @@ async def catalog_page(
         editions=editions,
         in_force=in_force.version if in_force else None,
         chart=category_chart(editions),
-        size=(CHART_WIDTH, CHART_HEIGHT, PLOT_LEFT, PLOT_RIGHT, PLOT_BOTTOM),
         shown=shown,
-        shown_groups=[
-            (c, [shown.by_code[code] for code in codes])
-            for c, codes in by_category(catalogue, [e.code for e in shown.content.items], shown.effective_from)
-        ]
-        if shown
-        else [],
+        shown_groups=by_category((e.category, e) for e in shown.content.items) if shown else [],
         diff=diff,
         diff_from=(from_version or before_newest).strip(),
         diff_to=(to_version or newest).strip(),
