@@ -339,9 +339,12 @@ async def _certified_today() -> list[ProviderOut]:
 
 
 @get("/check")
-async def check_page(request: Request) -> Template:
-    """The panel checker's form: a provider, a date, the target group, the items and the claims."""
-    return page(request, "public/check.html", **_check_context(request), choices=await _certified_today())
+async def check_page(request: Request, provider_id: FromQuery[str | None] = None) -> Template:
+    """The panel checker's form: a provider (chosen already when a provider's page links here), a date,
+    the target group, the items and the claims."""
+    context = _check_context(request)
+    context["form"]["provider_id"] = (provider_id or "").strip()
+    return page(request, "public/check.html", **context, choices=await _certified_today())
 
 
 def _items_problem(words: Words, problem: FormProblem, lines: list[int]) -> FormProblem:

@@ -211,6 +211,10 @@ async def test_an_items_history_and_who_is_certified_for_it(client):
 
 async def test_the_checker_passes_a_certified_panel_and_explains_a_failing_item_in_both_languages(client):
     _, lab, number = await certified_lab(client)
+    provider_page = await client.get(f"/providers/{lab.provider_id}")
+    assert f'href="/check?provider_id={lab.provider_id}"' in provider_page.text
+    chosen = await client.get("/check", params={"provider_id": lab.provider_id})
+    assert f'<option value="{lab.provider_id}" selected>' in chosen.text
     token = await csrf_token(client)
     form = {"_csrf_token": token, "provider_id": str(lab.provider_id), "target": "adult", "claims": ""}
     passed = await client.post("/check", data={**form, "items": "NUT-VITD\nHLT-BMI"})
