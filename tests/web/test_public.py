@@ -141,6 +141,7 @@ async def test_verification_certified_then_suspended_on_a_date_then_unknown(clie
     assert '<span class="badge s-not_certified">Not certified</span>' in body
     assert '<span class="badge s-suspended">suspended</span>' in body
     assert "EQA failure" in body and "Art. 49-2(4) item 2" in body
+    assert "Items on the certificate (2, not in effect on" in body and "<code>NUT-VITD</code>" in body
     assert f"<dd>{during}</dd>" in body, "the verification's date"
     after = (today + dt.timedelta(days=100)).isoformat()
     again = await client.get(f"/certificates/{number}", params={"as_of": after}, headers=EN)
