@@ -38,7 +38,7 @@ from registry.certification.model import (
     parse_states,
 )
 from registry.http.problems import render
-from registry.kernel.clock import today_in_korea
+from registry.kernel.clock import korean_day, today_in_korea
 from registry.kernel.errors import DomainError, Expected, not_found
 from registry.panels import impact as edition_impact
 from registry.providers import service as providers
@@ -307,7 +307,14 @@ async def organisations_page(request: Request, *, status_code: int = 200, proble
         request,
         "console/organisations.html",
         status_code=status_code,
-        rows=await providers.registered_providers(),
+        rows=[
+            {
+                **r,
+                "registered_on": korean_day(r["created_at"]),
+                "verified_on": r["verified_at"] and korean_day(r["verified_at"]),
+            }
+            for r in await providers.registered_providers()
+        ],
         is_regulator=principal.role is Role.regulator,
         problem=problem,
     )
