@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
@@ -142,6 +143,11 @@ async def console_home(
 # --- one application: review, evaluation, decision ------------------------------------------------------------
 
 
+def role_refusal(words: Words, principal: Principal, role: Role) -> str:
+    """The API's sentence for a user whose role may not do this (as its role guard says it)."""
+    return said(words, DomainError("ROLE_NOT_ALLOWED", allowed=role.value, role=principal.role.value))
+
+
 def decision_barrier(words: Words, principal: Principal, application) -> str | None:
     """Why this user cannot decide this application now, in the service's own sentence; None when they can.
     Whoever evaluated it may never decide it (separation of evaluation and decision)."""
@@ -149,7 +155,7 @@ def decision_barrier(words: Words, principal: Principal, application) -> str | N
     if evaluation is not None and evaluation.reviewer_id == principal.user_id:
         return said(words, DomainError("DECIDER_IS_EVALUATOR"))
     if principal.role is not Role.regulator:
-        return said(words, DomainError("ROLE_NOT_ALLOWED", allowed=Role.regulator.value, role=principal.role.value))
+        return role_refusal(words, principal, Role.regulator)
     try:
         applications.transition({"state": application.state, "number": application.number}, Action.decide)
     except DomainError as exc:
@@ -378,9 +384,18 @@ async def certificate_page(
         outcomes=[o.value for o in HearingOutcome],
         today=today.isoformat(),
         is_regulator=principal.role is Role.regulator,
+        measures_barrier=role_refusal(words, principal, Role.regulator),
         problems=problems or {},
         forms=forms or {},
     )
+
+
+@get("/console/certificates")
+async def certificate_lookup(request: Request, number: FromQuery[str | None] = None) -> Redirect:
+    """The console's certificate lookup (a GET form): to the certificate's page."""
+    signed_in(request, *STAFF_ROLES)
+    wanted = (number or "").strip().upper()
+    return Redirect(f"/console/certificates/{quote(wanted)}" if wanted else "/console", status_code=303)
 
 
 @get("/console/certificates/{number:str}")
@@ -648,6 +663,7 @@ ROUTES = [
     application_decision,
     organisations,
     organisation_verify,
+    certificate_lookup,
     certificate_detail,
     certificate_measure,
     editions,

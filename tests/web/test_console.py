@@ -245,6 +245,18 @@ async def test_a_regulator_suspends_a_certificate_and_a_too_long_suspension_is_r
     assert verified["status"] == "suspended"
     shown = await client.get(path, headers=ENGLISH)
     assert '<span class="badge s-suspended">suspended</span>' in shown.text
+    # A hearing, then the revocation it allows, each on the revision the page shows.
+    revision = re.search(r'name="revision" value="(\d+)"', shown.text).group(1)
+    hearing = {"_csrf_token": token, "revision": revision, "hearing.held_on": today.isoformat()}
+    r = await client.post(f"{path}/hearing", data={**hearing, "hearing.outcome": "held", "hearing.note": "heard"})
+    assert r.status_code == 303, r.text
+    revision = re.search(r'name="revision" value="(\d+)"', (await client.get(path)).text).group(1)
+    r = await client.post(f"{path}/revoke", data={**revoke, "revision": revision})
+    assert r.status_code == 303, r.text
+    history = (await client.get(certification_urls.history(number))).json()["events"]
+    assert [e["kind"] for e in history][-3:] == ["suspended", "hearing", "revoked"]
+    looked_up = await client.get("/console/certificates", params={"number": number.lower()})
+    assert looked_up.status_code == 303 and looked_up.headers["location"] == path
 
 
 async def test_a_regulator_drafts_sees_the_impact_and_publishes_an_edition(fresh_database, client_for):
