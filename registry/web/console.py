@@ -41,6 +41,7 @@ from registry.certification.model import (
 from registry.http.problems import render
 from registry.kernel.clock import korean_day, today_in_korea
 from registry.kernel.errors import DomainError, Expected, not_found
+from registry.kernel.ids import is_record_id
 from registry.panels import impact as edition_impact
 from registry.providers import service as providers
 from registry.web.i18n import Words
@@ -89,6 +90,11 @@ def typed(data: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if k != "_csrf_token"}
 
 
+def cursor(value: int | None) -> int | None:
+    """A paging cursor (a record's id or sequence number); one no record can have is no cursor."""
+    return value if value is not None and is_record_id(value) else None
+
+
 def version_of(etag: str | None) -> int | None:
     value = (etag or "").strip('"')
     return int(value) if value.isdigit() else None
@@ -125,7 +131,9 @@ async def console_home(
         wanted = parse_states(chosen)
     except DomainError as exc:
         problem, wanted, chosen = refused(words, exc), [], []
-    listing = await applications.list_applications(principal, states=wanted, after_id=after or 0, limit=QUEUE_PAGE)
+    listing = await applications.list_applications(
+        principal, states=wanted, after_id=cursor(after) or 0, limit=QUEUE_PAGE
+    )
     return page(
         request,
         "console/home.html",
@@ -627,7 +635,7 @@ async def audit_trail(
             return None
 
     actor = form.get("actor_id", "")
-    if actor and not (actor.isdigit() and len(actor) < 11):
+    if actor and not (actor.isdigit() and len(actor) < 11 and is_record_id(int(actor))):
         fields["actor_id"] = words("field_error.int_parsing")
     filters = EventFilter(
         entity_type=form.get("entity_type"),
@@ -638,7 +646,7 @@ async def audit_trail(
         until=day("until"),
     )
     problem = FormProblem(words("form.invalid", count=len(fields)), fields) if fields else None
-    rows, total = ([], 0) if problem else await audit.events(filters, before_seq=before, limit=AUDIT_PAGE + 1)
+    rows, total = ([], 0) if problem else await audit.events(filters, before_seq=cursor(before), limit=AUDIT_PAGE + 1)
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]
     events = [{**r, "before_text": summary_of(r["before"]), "after_text": summary_of(r["after"])} for r in rows]
