@@ -138,7 +138,6 @@ async def console_home(
         request,
         "console/home.html",
         status_code=422 if problem else 200,
-        principal=principal,
         rows=listing.rows,
         total=listing.total,
         next_after=listing.rows[-1].id if listing.more else None,

@@ -305,3 +305,18 @@ async def test_the_audit_page_lists_an_application_s_events_newest_first(client)
     assert f"/console/audit?entity_type=application&amp;entity_id={app['number']}" in app_page.text
     bad = await client.get("/console/audit", params={"since": "yesterday"}, headers=ENGLISH)
     assert bad.status_code == 422 and "Enter a date as YYYY-MM-DD." in bad.text
+
+
+async def test_a_reviewer_sees_organisations_but_verifies_none_and_records_no_measure(client):
+    staff = await make_staff(client)
+    lab = await register_lab(client, staff)
+    number = await certify(client, staff, lab, ["NUT-VITD"])
+    waiting = await register_lab(client)
+    await signed_in_as(client, Role.reviewer)
+    page = await client.get("/console/organisations")
+    assert page.status_code == 200 and f'id="p-{waiting.provider_id}"' in page.text
+    assert "/verify" not in page.text
+    certificate = await client.get(f"/console/certificates/{number}", headers=ENGLISH)
+    assert "This needs the role regulator" in certificate.text and "/suspend" not in certificate.text
+    assert (await client.get("/console/editions")).status_code == 403
+    assert (await client.get("/console/audit")).status_code == 403
