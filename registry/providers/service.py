@@ -204,3 +204,21 @@ async def provider_public(provider_id: int, day: dt.date, *, include_unverified:
     summary.verification = row["status"]
     summary.as_of = day.isoformat()
     return summary
+
+
+async def registered_providers() -> list[dict]:
+    """Every registered organisation for the regulator's review of registrations: those still awaiting
+    verification first, then the verified; each group oldest registration first."""
+    async with read_transaction():
+        rows = await Provider.select(
+            Provider.id,
+            Provider.name_ko,
+            Provider.name_en,
+            Provider.business_number,
+            Provider.representative,
+            Provider.contact_email,
+            Provider.status,
+            Provider.created_at,
+            Provider.verified_at,
+        ).order_by(Provider.id)
+    return sorted(rows, key=lambda r: r["status"] == "verified")
