@@ -1,0 +1,72 @@
+"""Every page reachable by links from the three start points — the public search, the provider portal, the
+regulator console — in Korean and in English: it answers 200, it speaks one language, axe-core finds no
+serious or critical violation, it loads without a refused resource; a screenshot and the first load's
+figures land in artifacts/screenshots/. New pages are covered as soon as a page links to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.web.browser.conftest import PROVIDER, REGULATOR, sign_in
+from tests.web.browser.crawl import Crawl, Seen
+
+pytestmark = pytest.mark.browser
+
+# name: (start, account signed in through the form, the area the crawl stays in)
+STARTS = {
+    "public": ("/", None, "/"),
+    "portal": ("/portal", PROVIDER, "/portal"),
+    "console": ("/console", REGULATOR, "/console"),
+}
+
+
+@pytest.fixture(scope="package")
+def crawled(browser, live_server, report) -> Callable[[str], list[Seen]]:
+    """Each start point crawled once, whichever test asks first."""
+    done: dict[str, list[Seen]] = {}
+
+    def crawl(name: str) -> list[Seen]:
+        if name not in done:
+            start, account, area = STARTS[name]
+            crawler = Crawl(browser, live_server, start, report, area=area)
+            if account:
+                sign_in(crawler.page, *account)
+            done[name] = crawler.run()
+        return done[name]
+
+    return crawl
+
+
+def _problems(seen: list[Seen], what: Callable[[Seen], list[str]]) -> str:
+    return "\n".join(f"{s.path} [{s.lang}]: {problem}" for s in seen for problem in what(s))
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_every_page_answers_in_both_languages(crawled, start):
+    seen = crawled(start)
+    assert seen, f"the crawl from {STARTS[start][0]} found no page"
+    assert {s.lang for s in seen} == {"ko", "en"}
+    assert not _problems(seen, lambda s: [] if s.status == 200 else [f"answered {s.status}"])
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_every_page_speaks_the_readers_language_only(crawled, start):
+    """In English no Korean outside elements marked lang="ko" (names only the data holds in Korean must be
+    marked so); in Korean no English message of the catalogue; in neither a message key instead of text."""
+    problems = _problems(crawled(start), lambda s: s.untranslated)
+    assert not problems, "untranslated text:\n" + problems
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_no_page_has_a_serious_accessibility_violation(crawled, start):
+    problems = _problems(crawled(start), lambda s: s.severe)
+    assert not problems, "axe-core, serious or critical:\n" + problems
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_every_page_loads_without_a_refused_resource_or_script_error(crawled, start):
+    """Stylesheet and scripts load, the CSP refuses nothing, no script fails, the toggle returns to the page."""
+    problems = _problems(crawled(start), lambda s: s.broken)
+    assert not problems, problems
