@@ -120,7 +120,7 @@ class Seen:
     path: str
     lang: str
     status: int
-    html_lang: str = ""
+    via: str  # the page whose link led here
     untranslated: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # resources that failed, CSP refusals, script errors
     bytes: int = 0
@@ -146,7 +146,7 @@ class Report:
 
     def add(self, start: str, seen: Seen) -> None:
         entry = self.pages.setdefault(slug(seen.path), {"path": seen.path, "start": start})
-        entry[seen.lang] = {k: v for k, v in asdict(seen).items() if k not in ("path", "lang")}
+        entry[seen.lang] = {k: v for k, v in asdict(seen).items() if k not in ("path", "lang", "via")}
         self.write()
 
     def write(self) -> None:
@@ -181,34 +181,50 @@ class Crawl:
         self.audit.on("requestfinished", lambda request: self.finished.append(request))
 
     def run(self) -> list[Seen]:
-        queue, queued, variants, done = deque([self.start]), {self.start}, Counter[str](), set[str]()
+        from playwright.sync_api import Error as BrowserError
+
+        queue, queued, variants, done = deque([(self.start, "")]), {self.start}, Counter[str](), set[str]()
         while queue and len(done) < PAGES_PER_START:
-            path = queue.popleft()
-            self.broken.clear()
-            response = self.page.goto(path)
-            here = self._path()
-            if here in done:
-                continue  # a redirect to a page already seen (the sign-in page, say)
-            done.add(here)
-            links = self.page.eval_on_selector_all("a[href]", LINKS)
-            self._check(here, response)
-            # The header's toggle, as a reader switches: it must bring the same page back in the other language.
-            with self.page.expect_navigation() as navigation:
-                self.page.click("header a.lang")
-            self._check(here, navigation.value, toggled_from=here)
+            path, via = queue.popleft()
+            try:
+                here, links = self._visit(path, via, done)
+            except BrowserError as error:  # one page the browser cannot show must not hide the others
+                failure = f"the browser could not show it: {error.message.splitlines()[0]}"
+                self.seen.append(Seen(path=path, lang="", status=0, via=via, broken=[failure]))
+                continue
             for link in links:
                 target = self._follow(link)
                 if target and target not in queued:
-                    base_path = target.split("?")[0]
                     if "?" in target:
+                        base_path = target.split("?")[0]
                         if variants[base_path] >= QUERY_VARIANTS:
                             continue
                         variants[base_path] += 1
                     queued.add(target)
-                    queue.append(target)
+                    queue.append((target, here))
         self.context.close()
         self.audit.context.close()
         return self.seen
+
+    def _visit(self, path: str, via: str, done: set[str]) -> tuple[str, list[str]]:
+        """The page in the reader's language, then in the other; where it is and the links it has."""
+        self.broken.clear()
+        response = self.page.goto(path)
+        here = self._path()
+        if here in done:
+            return here, []  # a redirect to a page already seen (the sign-in page, say)
+        done.add(here)
+        links = self.page.eval_on_selector_all("a[href]", LINKS)
+        self._check(here, via, response)
+        toggle = self.page.locator("header a.lang")
+        if toggle.count() != 1:
+            self.seen[-1].broken.append("the header has no language toggle (a.lang)")
+            return here, links
+        # The header's toggle, as a reader switches: it must bring the same page back in the other language.
+        with self.page.expect_navigation() as navigation:
+            toggle.click()
+        self._check(here, via, navigation.value, toggled_from=here)
+        return here, links
 
     def _console(self, message: ConsoleMessage) -> None:
         # A CSP refusal shows only here. A failed load is the `response` listener's (it names the URL), or
@@ -232,9 +248,9 @@ class Crawl:
             return None
         return url.path + (f"?{url.query}" if url.query else "")
 
-    def _check(self, path: str, response: Response | None, toggled_from: str | None = None) -> None:
+    def _check(self, path: str, via: str, response: Response | None, toggled_from: str | None = None) -> None:
         lang = self.page.evaluate("document.documentElement.lang")
-        seen = Seen(path=path, lang=lang, status=response.status if response else 0, html_lang=lang)
+        seen = Seen(path=path, lang=lang, status=response.status if response else 0, via=via)
         if toggled_from is not None and self._path() != toggled_from:
             seen.broken.append(f"the language toggle went to {self._path()}, not back to {toggled_from}")
         seen.untranslated = untranslated(self.page.evaluate(VISIBLE_TEXT), lang)

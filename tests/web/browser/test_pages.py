@@ -47,8 +47,12 @@ def _problems(seen: list[Seen], what: Callable[[Seen], list[str]]) -> str:
 def test_every_page_answers_in_both_languages(crawled, start):
     seen = crawled(start)
     assert seen, f"the crawl from {STARTS[start][0]} found no page"
-    assert {s.lang for s in seen} == {"ko", "en"}
-    assert not _problems(seen, lambda s: [] if s.status == 200 else [f"answered {s.status}"])
+    languages: dict[str, set[str]] = {}
+    for s in seen:
+        languages.setdefault(s.path, set()).add(s.lang)
+    assert {path: langs for path, langs in languages.items() if langs != {"ko", "en"}} == {}
+    problems = _problems(seen, lambda s: [] if s.status == 200 else [f"answered {s.status} (linked from {s.via})"])
+    assert not problems, "pages that did not answer 200:\n" + problems
 
 
 @pytest.mark.parametrize("start", STARTS)
