@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
 PAGES_PER_START = 60
-QUERY_VARIANTS = 3  # of one path, `?page=2`, `?q=...`: a few show the page; more only repeat it
+# Of one kind of page (`/providers/1`, `/providers/2`; `?page=2`, `?q=...`) a few show the template; more
+# only repeat it, and the suite must stay quick.
+VARIANTS = 3
 # Not pages: the API and its documents, the feed, files, the toggle itself.
 NOT_PAGES = ("/api/", "/schema", "/feed.atom", "/static/", "/lang/")
 DOWNLOADS = re.compile(r"\.(csv|json|xlsx?|pdf|zip|atom|xml|txt|png|jpe?g|svg)$", re.IGNORECASE)
@@ -82,20 +84,22 @@ def english_phrases() -> dict[str, str]:
     return phrases
 
 
-@cache
-def catalogue_keys() -> tuple[frozenset[str], frozenset[str]]:
-    keys = frozenset(messages())
-    return keys, frozenset(k.split(".")[0] for k in keys)
+def kind_of(target: str) -> str:
+    """The kind of page a link leads to: its path with record identifiers (a segment with a digit, or a code
+    without lower case: `17`, `2021-03-03`, `NUT-VITC`) as `*`, and whether it has a query."""
+    path, _, query = target.partition("?")
+    segments = ["*" if re.search(r"\d", s) or (s.upper() == s != s.lower()) else s for s in path.split("/")]
+    return "/".join(segments) + ("?" if query else "")
 
 
 def untranslated(chunks: list[dict[str, str]], lang: str) -> list[str]:
     """What a reader of `lang` would see in the other language, or a message key shown instead of its text."""
     found = []
-    keys, tables = catalogue_keys()
     for chunk in chunks:
         text, where = chunk["text"], chunk["where"]
+        # Only a key of the catalogue: `t()` refuses an unknown one, so a key shown is one written as text.
         for match in KEY.finditer(text):
-            if match.group() in keys or (match.group() == text and match.group().split(".")[0] in tables):
+            if match.group() in messages():
                 found.append(f"message key shown: {match.group()!r} in {where}")
         if lang == "en" and chunk["lang"] != "ko" and HANGUL.search(text):
             found.append(f'Korean text not marked lang="ko": {text[:80]!r} in {where}')
@@ -183,7 +187,7 @@ class Crawl:
     def run(self) -> list[Seen]:
         from playwright.sync_api import Error as BrowserError
 
-        queue, queued, variants, done = deque([(self.start, "")]), {self.start}, Counter[str](), set[str]()
+        queue, queued, kinds, done = deque([(self.start, "")]), {self.start}, Counter[str](), set[str]()
         while queue and len(done) < PAGES_PER_START:
             path, via = queue.popleft()
             try:
@@ -194,12 +198,8 @@ class Crawl:
                 continue
             for link in links:
                 target = self._follow(link)
-                if target and target not in queued:
-                    if "?" in target:
-                        base_path = target.split("?")[0]
-                        if variants[base_path] >= QUERY_VARIANTS:
-                            continue
-                        variants[base_path] += 1
+                if target and target not in queued and kinds[kind_of(target)] < VARIANTS:
+                    kinds[kind_of(target)] += 1
                     queued.add(target)
                     queue.append((target, here))
         self.context.close()

@@ -4,7 +4,7 @@ browser needed."""
 from __future__ import annotations
 
 from registry.web.i18n import messages
-from tests.web.browser.crawl import slug, untranslated
+from tests.web.browser.crawl import kind_of, slug, untranslated
 
 
 def chunk(text: str, lang: str, where: str = "main > p") -> dict[str, str]:
@@ -34,3 +34,11 @@ def test_a_message_key_shown_instead_of_its_text_is_caught_in_either_language():
 def test_screenshots_are_named_after_the_path():
     assert slug("/") == "home"
     assert slug("/portal/sign-in?next=%2Fportal") == "portal-sign-in-next-portal"
+
+
+def test_records_of_one_kind_are_one_kind_of_page():
+    assert kind_of("/catalog/items/NUT-VITC") == kind_of("/catalog/items/HLT-BP") == "/catalog/items/*"
+    assert kind_of("/certificates/DTC-2022-0001/as-of/2026-11-26") == "/certificates/*/as-of/*"
+    assert kind_of("/console/audit?entity_type=provider&entity_id=2") == "/console/audit?"
+    # Sections are words, each a kind of its own.
+    assert kind_of("/console/organisations") != kind_of("/console/audit")
