@@ -74,3 +74,34 @@ def test_every_page_loads_without_a_refused_resource_or_script_error(crawled, st
     """Stylesheet and scripts load, the CSP refuses nothing, no script fails, the toggle returns to the page."""
     problems = _problems(crawled(start), lambda s: s.broken)
     assert not problems, problems
+
+
+def test_the_accessibility_check_finds_what_it_looks_for(browser):
+    """axe-core as the crawl runs it, on a page made to fail: a field without a label, an image without text."""
+    from tests.web.browser.crawl import AXE_RUN, axe_source
+
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><input><img src="x.png"></main></html>')
+    page.add_script_tag(content=axe_source())
+    found = {v["id"]: v["impact"] for v in page.evaluate(AXE_RUN)}
+    context.close()
+    assert found["label"] == "critical" and found["image-alt"] == "critical"
+
+
+def test_the_language_check_reads_what_a_reader_sees(browser):
+    """Text in the browser: marked Korean is fine, hidden text is not read, a label read aloud is."""
+    from tests.web.browser.crawl import VISIBLE_TEXT, untranslated
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_content(
+        '<!doctype html><html lang="en"><title>Registry</title><body><p>Lab <span lang="ko">한빛</span></p>'
+        '<p hidden>숨김</p><button aria-label="닫기">x</button><div class="who">김한빛</div></body></html>'
+    )
+    found = untranslated(page.evaluate(VISIBLE_TEXT), "en")
+    context.close()
+    assert found == [
+        "Korean text not marked lang=\"ko\": '김한빛' in div.who",
+        "Korean text not marked lang=\"ko\": '닫기' in button[aria-label]",
+    ]
