@@ -145,3 +145,5 @@ def sign_in(page: Page, email: str, password: str) -> None:
     page.fill("#f-password", password)
     with page.expect_navigation():
         page.click("form.form button[type=submit]")
+    refused = page.locator("[role=alert]")
+    assert refused.count() == 0, f"{email} could not sign in: {refused.inner_text()}"

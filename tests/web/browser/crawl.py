@@ -52,6 +52,9 @@ VISIBLE_TEXT = """() => {
     if (!text || !el || el.closest('script, style, template, noscript') || !shown(el)) continue;
     out.push({text, lang: langOf(el), where: where(el)});
   }
+  for (const el of document.body.querySelectorAll('input[type=submit], input[type=button], input[type=reset]')) {
+    if (el.value.trim() && shown(el)) out.push({text: el.value.trim(), lang: langOf(el), where: where(el)});
+  }
   for (const attr of ['aria-label', 'alt', 'placeholder', 'title']) {
     for (const el of document.body.querySelectorAll('[' + attr + ']')) {
       const text = el.getAttribute(attr).trim();
@@ -185,6 +188,14 @@ class Crawl:
         self.audit.on("requestfinished", lambda request: self.finished.append(request))
 
     def run(self) -> list[Seen]:
+        try:
+            self._crawl()
+        finally:
+            self.context.close()
+            self.audit.context.close()
+        return self.seen
+
+    def _crawl(self) -> None:
         from playwright.sync_api import Error as BrowserError
 
         queue, queued, kinds, done = deque([(self.start, "")]), {self.start}, Counter[str](), set[str]()
@@ -202,9 +213,6 @@ class Crawl:
                     kinds[kind_of(target)] += 1
                     queued.add(target)
                     queue.append((target, here))
-        self.context.close()
-        self.audit.context.close()
-        return self.seen
 
     def _visit(self, path: str, via: str, done: set[str]) -> tuple[str, list[str]]:
         """The page in the reader's language, then in the other; where it is and the links it has."""
