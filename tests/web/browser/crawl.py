@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -150,14 +151,20 @@ class Report:
     def __init__(self, directory: Path):
         self.directory = directory
         self.pages: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()  # the crawls run side by side
 
     def add(self, start: str, seen: Seen) -> None:
-        entry = self.pages.setdefault(slug(seen.path), {"path": seen.path, "start": start})
-        entry[seen.lang] = {k: v for k, v in asdict(seen).items() if k not in ("path", "lang", "via")}
-        self.write()
+        with self.lock:
+            entry = self.pages.setdefault(slug(seen.path), {"path": seen.path, "start": start})
+            entry[seen.lang] = {k: v for k, v in asdict(seen).items() if k not in ("path", "lang", "via")}
+            self._write()
 
     def write(self) -> None:
-        text = json.dumps({"pages": self.pages}, ensure_ascii=False, indent=2)
+        with self.lock:
+            self._write()
+
+    def _write(self) -> None:
+        text = json.dumps({"pages": dict(sorted(self.pages.items()))}, ensure_ascii=False, indent=2)
         (self.directory / "report.json").write_text(text + "\n", encoding="utf-8")
 
 

@@ -5,12 +5,13 @@ figures land in artifacts/screenshots/. New pages are covered as soon as a page 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from tests.web.browser.conftest import PROVIDER, REGULATOR, sign_in
-from tests.web.browser.crawl import Crawl, Seen
+from tests.web.browser.conftest import CHROMIUM, PROVIDER, REGULATOR, sign_in
+from tests.web.browser.crawl import Crawl, Report, Seen
 
 pytestmark = pytest.mark.browser
 
@@ -22,21 +23,26 @@ STARTS = {
 }
 
 
+def _crawl(base: str, report: Report, start: str, account: tuple[str, str] | None, area: str) -> list[Seen]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        crawler = Crawl(browser, base, start, report, area=area)
+        if account:
+            sign_in(crawler.page, *account)
+        seen = crawler.run()
+        browser.close()
+        return seen
+
+
 @pytest.fixture(scope="package")
-def crawled(browser, live_server, report) -> Callable[[str], list[Seen]]:
-    """Each start point crawled once, whichever test asks first."""
-    done: dict[str, list[Seen]] = {}
-
-    def crawl(name: str) -> list[Seen]:
-        if name not in done:
-            start, account, area = STARTS[name]
-            crawler = Crawl(browser, live_server, start, report, area=area)
-            if account:
-                sign_in(crawler.page, *account)
-            done[name] = crawler.run()
-        return done[name]
-
-    return crawl
+def crawled(live_server, report) -> Iterator[dict[str, Future[list[Seen]]]]:
+    """The start points crawled at once, each in a thread with a Playwright and a browser of its own (the
+    sync API is per thread): the rendering shares the machine's cores, and the suite stays quick. A test
+    takes its start point's result, so a crawl that fails fails only its own tests."""
+    with ThreadPoolExecutor(len(STARTS)) as pool:
+        yield {name: pool.submit(_crawl, live_server, report, *STARTS[name]) for name in STARTS}
 
 
 def _problems(seen: list[Seen], what: Callable[[Seen], list[str]]) -> str:
@@ -45,7 +51,7 @@ def _problems(seen: list[Seen], what: Callable[[Seen], list[str]]) -> str:
 
 @pytest.mark.parametrize("start", STARTS)
 def test_every_page_answers_in_both_languages(crawled, start):
-    seen = crawled(start)
+    seen = crawled[start].result()
     assert seen, f"the crawl from {STARTS[start][0]} found no page"
     languages: dict[str, set[str]] = {}
     for s in seen:
@@ -59,20 +65,20 @@ def test_every_page_answers_in_both_languages(crawled, start):
 def test_every_page_speaks_the_readers_language_only(crawled, start):
     """In English no Korean outside elements marked lang="ko" (names only the data holds in Korean must be
     marked so); in Korean no English message of the catalogue; in neither a message key instead of text."""
-    problems = _problems(crawled(start), lambda s: s.untranslated)
+    problems = _problems(crawled[start].result(), lambda s: s.untranslated)
     assert not problems, "untranslated text:\n" + problems
 
 
 @pytest.mark.parametrize("start", STARTS)
 def test_no_page_has_a_serious_accessibility_violation(crawled, start):
-    problems = _problems(crawled(start), lambda s: s.severe)
+    problems = _problems(crawled[start].result(), lambda s: s.severe)
     assert not problems, "axe-core, serious or critical:\n" + problems
 
 
 @pytest.mark.parametrize("start", STARTS)
 def test_every_page_loads_without_a_refused_resource_or_script_error(crawled, start):
     """Stylesheet and scripts load, the CSP refuses nothing, no script fails, the toggle returns to the page."""
-    problems = _problems(crawled(start), lambda s: s.broken)
+    problems = _problems(crawled[start].result(), lambda s: s.broken)
     assert not problems, problems
 
 
