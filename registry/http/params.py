@@ -89,7 +89,8 @@ async def refuse_unknown_query_parameters(request: Request) -> None:
     handler = request.scope.get("route_handler")
     if handler is None or not request.query_params:
         return
-    allowed = allowed_query_names(handler, set(request.path_params))
+    # A handler without a signature of its own (the static files) names its query parameters in `opt`.
+    allowed = allowed_query_names(handler, set(request.path_params)) | set(handler.opt.get("query_names", ()))
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         expected = ", ".join(sorted(allowed)) or "none"

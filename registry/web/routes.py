@@ -91,6 +91,7 @@ def pages_router(secret_key: str) -> Router:
         directories=[STATIC_DIR],
         include_in_schema=False,
         cache_control=CacheControlHeader(max_age=3600, public=True),
+        opt={"query_names": ("v",)},  # the version in base.html's links, which renews cached copies
     )
     return Router(
         path="/",
