@@ -40,6 +40,7 @@ from registry.providers.api import ProvidersController
 from registry.pseudonymisation import service as pseudonymisation
 from registry.pseudonymisation.api import PseudonymisationController
 from registry.settings import Settings
+from registry.web.pages import register_filters
 from registry.web.routes import TEMPLATES_DIR, not_found_page, pages_router
 
 DOCS_ASSETS = "/schema/assets"
@@ -166,7 +167,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, HTTPException: _not_found},  # type: ignore[arg-type]
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=register_filters
+        ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="registry_csrf",

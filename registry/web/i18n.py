@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from markupsafe import Markup
 
 LANGUAGES = ("ko", "en")
 DEFAULT_LANGUAGE = "ko"
@@ -92,6 +93,8 @@ class Words:
             text = messages()[key][self.lang]
         except KeyError:
             raise MessageError(f"no message {key!r}") from None
+        if any(isinstance(v, Markup) for v in params.values()):  # marked-up data (a value's language) stays marked
+            return Markup.escape(text).format(**params)
         return text.format(**params) if params else text
 
     def pick(self, ko: str | None, en: str | None) -> str:

@@ -7,12 +7,15 @@ user's input kept, and each field's reason next to it (`FormProblem`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 
 from registry.accounts.model import Principal, Role
@@ -34,6 +37,22 @@ class RoleRequired(Exception):
     def __init__(self, roles: tuple[Role, ...]) -> None:
         self.roles = roles
         super().__init__(", ".join(roles))
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def as_written(value: Any) -> Markup:
+    """A value of the data shown as it was written, its language marked when it holds Korean (a
+    representative's name, an address in an audit record), so that readers and screen readers of an
+    English page know it is Korean."""
+    text = "" if value is None else str(value)
+    return Markup('<span lang="ko">{}</span>').format(text) if _HANGUL.search(text) else Markup.escape(text)
+
+
+def register_filters(engine: JinjaTemplateEngine) -> None:
+    """Template filters of the pages (the app's TemplateConfig calls this once)."""
+    engine.engine.filters["as_written"] = as_written
 
 
 def words_for(request: Request) -> Words:

@@ -37,9 +37,7 @@ def _routes() -> list[tuple[str, str, object]]:
 
 def _id_routes() -> list[tuple[str, str]]:
     found = []
-    for method, path_format, handler in _routes():
-        if not path_format.startswith("/api/"):
-            continue  # the pages answer a 404 page, the browser's kind of answer (tests/web)
+    for method, _, handler in _routes():
         for path in handler.paths:
             # An application is named by its id or its number: its id routes take either.
             if ":int}" in path or "{application:str}" in path:
@@ -156,11 +154,10 @@ async def test_every_cursor_decoder_refuses_what_it_did_not_issue(client):
 
 
 def _json_routes() -> list[tuple[str, str]]:
-    """POST/PUT routes of the API with a JSON body, with concrete paths (the pages take forms)."""
+    """POST/PUT routes with a JSON body, with concrete paths."""
     found = []
-    for method, path_format, handler in _routes():
-        api = path_format.startswith("/api/")
-        if api and method in ("POST", "PUT") and "data" in handler.parsed_fn_signature.parameters:
+    for method, _, handler in _routes():
+        if method in ("POST", "PUT") and "data" in handler.parsed_fn_signature.parameters:
             found += [(method, _fill(path, 1) if ":int}" in path else path) for path in handler.paths]
     return sorted(set(found))
 

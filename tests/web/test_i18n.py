@@ -76,3 +76,13 @@ def _connection(headers: dict[str, str]) -> ASGIConnection:
 )
 def test_the_language_is_the_cookie_then_the_browser_then_korean(headers, expected):
     assert language_of(_connection(headers)) == expected
+
+
+def test_korean_data_on_a_page_is_marked_as_korean_and_escaped():
+    from registry.web.pages import as_written
+
+    assert str(as_written("김한빛")) == '<span lang="ko">김한빛</span>'
+    assert str(as_written("Kim <b>")) == "Kim &lt;b&gt;"
+    assert str(as_written(None)) == ""
+    english = Words("en")("form.field_refused", reason=as_written("<서울>"))
+    assert str(english) == 'Not accepted (<span lang="ko">&lt;서울&gt;</span>).'
