@@ -261,7 +261,7 @@ def _proposals_of(view: ApplicationOut | None) -> list[dict]:
             "evidence": i.evidence,
             "accuracy": i.accuracy,
             "validation_ref": i.validation_ref,
-            **{k: v for k, v in (i.proposal or {}).items() if k in ("name_ko", "name_en", "category", "tier", "rationale")},
+            **(i.proposal or {}),  # its names, category, tier and rationale
         }
         for i in view.items
         if i.proposal
