@@ -11,7 +11,17 @@ from registry.accounts.service import create_user
 from registry.certification import urls as certification_urls
 from registry.panels import urls as panel_urls
 from tests.web.test_session import CSRF, csrf_of
-from tests.workflow import PASSWORD, business_number, make_staff, register_lab, through_review, unique
+from tests.workflow import (
+    PASSWORD,
+    business_number,
+    create_application,
+    evidence_item,
+    make_staff,
+    proposal,
+    register_lab,
+    through_review,
+    unique,
+)
 
 EN = {"Accept-Language": "en"}
 
@@ -249,3 +259,19 @@ async def test_the_portal_is_for_providers_and_its_forms_need_the_csrf_token(cli
     r = await client.post("/portal/applications/new", data={"kind": "initial", "action": "check"})
     assert r.status_code == 403 and "text/html" in r.headers["content-type"]
     assert CSRF.search((await client.get("/portal/panels")).text)
+
+
+async def test_saving_from_the_page_keeps_the_items_it_proposes(client):
+    _, lab = await signed_in_lab(client)
+    app = await create_application(client, lab, [evidence_item("NUT-VITD")], proposals=[proposal("TRT-PORTAL")])
+    page = await client.get(f"/portal/applications/{app['number']}")
+    assert page.status_code == 200 and "TRT-PORTAL" in page.text
+    token = CSRF.search(page.text).group(1)
+    form = {"_csrf_token": token, "kind": "initial", "item": "NUT-VITD", **item_fields("NUT-VITD")}
+    r = await client.post(
+        f"/portal/applications/{app['number']}", data={**form, "revision": revision_of(page.text), "action": "save"}
+    )
+    assert r.status_code == 303
+    saved = (await client.get(certification_urls.application(app["id"]), headers=lab.headers)).json()
+    assert [i["code"] for i in saved["items"]] == ["NUT-VITD", "TRT-PORTAL"]
+    assert saved["items"][1]["proposal"]["name_en"] == "Proposed test item"
