@@ -447,6 +447,9 @@ async def act_on_application(request: Request, number: FromPath[str], data: Form
             await applications.submit_application(principal, view.id, response=values.get("response", "").strip())
     except DomainError as exc:
         view = await _application(principal, number)  # what it is now
+        if action == "withdraw":  # its form holds no content: the editor shows the application's
+            values, picked = values_of(view)
+            editor = await _editor(principal, values, picked)
         editor.problem = domain_problem(words, exc)
         _found(editor, exc.extra.get("findings", []))
         editor.values["revision"] = str(view.version)

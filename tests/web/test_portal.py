@@ -123,6 +123,8 @@ async def test_an_application_is_checked_saved_and_submitted_through_the_form(cl
     live = await client.post("/portal/applications/check", data=form, headers={**EN, "HX-Request": "true"})
     assert live.status_code == 200 and 'hx-swap-oob="true"' in live.text and "<html" not in live.text
     assert "at least two papers are required" in live.text
+    typing = await client.post("/portal/applications/check", data={**form, "NUT-VITD.samples": "x"}, headers=EN)
+    assert typing.status_code == 200 and "Enter a number." in typing.text and "Please check 1" in typing.text
     # A box the model refuses: 422, its reason beside it, in Korean too.
     broken = {**form, "NUT-VITD.samples": "many", "action": "save"}
     r = await client.post("/portal/applications/new", data=broken)
@@ -198,6 +200,13 @@ async def test_a_draft_is_withdrawn_with_a_reason(client):
     number = r.headers["location"].rsplit("/", 1)[1]
     page = await client.get(f"/portal/applications/{number}")
     withdraw = {"_csrf_token": token, "revision": revision_of(page.text), "reason": "filed twice", "action": "withdraw"}
+    # Saved again meanwhile (another tab): the withdrawal read an older revision and is refused.
+    saved = {**form, "revision": revision_of(page.text), "action": "save"}
+    assert (await client.post(f"/portal/applications/{number}", data=saved)).status_code == 303
+    stale = await client.post(f"/portal/applications/{number}", data=withdraw)
+    assert stale.status_code == 412 and 'role="alert"' in stale.text and 'value="GC"' in stale.text
+    assert (await client.get(certification_urls.application(number), headers=lab.headers)).json()["state"] == "draft"
+    withdraw["revision"] = revision_of(stale.text)
     assert (await client.post(f"/portal/applications/{number}", data=withdraw)).status_code == 303
     app = (await client.get(certification_urls.application(number), headers=lab.headers)).json()
     assert app["state"] == "withdrawn"
