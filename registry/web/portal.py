@@ -135,9 +135,10 @@ async def sign_up(request: Request, data: Form) -> Template:
     """A new organisation and its first user, as POST /api/v1/providers/register takes them."""
     words = words_for(request)
     values = _values(data)
+    # A blank box is left out: the model then says it is required (or takes its default).
     body = {
-        "organisation": {name: values.get(f"organisation.{name}", "") for name in ORGANISATION_FIELDS},
-        "user": {name: values.get(f"user.{name}", "") for name in (*USER_FIELDS, "password")},
+        "organisation": {n: v for n in ORGANISATION_FIELDS if (v := values.get(f"organisation.{n}", "")).strip()},
+        "user": {n: v for n in (*USER_FIELDS, "password") if (v := values.get(f"user.{n}", "")).strip()},
     }
     kept = {k: v for k, v in values.items() if k != "user.password"}
     parsed = parse_form(RegistrationInput, body, words)
@@ -481,12 +482,10 @@ def panel_body(values: dict[str, str], rows: int) -> dict:
                     "markers": _split(values.get(f"items.{n}.markers", "")),
                 }
             )
-    return {
-        "name": values.get("name", ""),
-        "target": values.get("target") or "adult",
-        "claims": values.get("claims", ""),
-        "items": items,
-    }
+    body = {"target": values.get("target") or "adult", "claims": values.get("claims", ""), "items": items}
+    if values.get("name", "").strip():
+        body["name"] = values["name"]
+    return body
 
 
 async def _panels_page(

@@ -35,8 +35,11 @@ def _routes() -> list[tuple[str, str, object]]:
 
 
 def _id_routes() -> list[tuple[str, str]]:
+    """The API's routes naming a record by id (a page answers with a page, not a problem)."""
     found = []
-    for method, _, handler in _routes():
+    for method, path_format, handler in _routes():
+        if not path_format.startswith("/api/"):
+            continue
         for path in handler.paths:
             # An application is named by its id or its number: its id routes take either.
             if ":int}" in path or "{application:str}" in path:

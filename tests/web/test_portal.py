@@ -54,7 +54,11 @@ async def test_signing_up_registers_an_unverified_organisation(client):
 
 async def test_a_refused_sign_up_keeps_the_input_and_names_each_field(client):
     token = await csrf_of(client, "/portal/sign-up")
-    bad = sign_up_form(token, **{"organisation.business_number": "123-45-67890", "user.password": "short"})
+    bad = sign_up_form(
+        token, **{"organisation.business_number": "123-45-67890", "user.password": "short", "organisation.name_ko": ""}
+    )
+    r = await client.post("/portal/sign-up", data=bad)
+    assert "필수 입력 항목입니다." in r.text.split('id="e-organisation.name_ko"')[1].split("</p>")[0]
     for headers, summary in (({}, "곳을 확인해 주세요"), (EN, "Please check")):
         r = await client.post("/portal/sign-up", data=bad, headers=headers)
         assert r.status_code == 422 and 'role="alert"' in r.text and summary in r.text
@@ -111,6 +115,11 @@ async def test_an_application_is_checked_saved_and_submitted_through_the_form(cl
     token = await csrf_of(client, "/portal/applications/new")
     new = await client.get("/portal/applications/new")
     assert 'name="item" value="NUT-VITD"' in new.text  # the scope in force, to pick from
+    # Picking shows the boxes of each picked item, nothing checked yet.
+    picked = await client.post(
+        "/portal/applications/new", data={"_csrf_token": token, "item": "HLT-BMI", "action": "pick"}
+    )
+    assert picked.status_code == 200 and 'id="f-HLT-BMI.evidence"' in picked.text and 'role="alert"' not in picked.text
     form = {"_csrf_token": token, "kind": "initial", "item": ["NUT-VITD"], **item_fields("NUT-VITD", refs=1)}
     # Check: the dry run's finding beside the item, nothing saved.
     r = await client.post("/portal/applications/new", data={**form, "action": "check"}, headers=EN)
@@ -234,6 +243,8 @@ async def test_a_registered_panel_shows_its_verdict_and_findings(client):
         assert html.escape(finding["message_ko"]) in korean.text
     again = await client.post(f"/portal/panels/{panel_id}/check", data={"_csrf_token": token})
     assert again.status_code == 303 and again.headers["location"] == f"/portal/panels#panel-{panel_id}"
+    missing = await client.post("/portal/panels/999999999/check", data={"_csrf_token": token})
+    assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
 
 
 async def test_a_batch_file_is_checked_and_its_results_downloaded(client):
