@@ -200,9 +200,13 @@ class Edition:
     def in_force_on(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_until is None or day <= self.effective_until)
 
+    def listed(self) -> list[EntryFile]:
+        """The items it names as permitted or temporary: what a provider may apply for under it."""
+        return [e for e in self.content.items if e.status is not EntryStatus.withdrawn]
+
     def counts(self) -> dict[str, int]:
         """Items known by name (permitted or temporary), withdrawn, and temporary."""
-        listed = [e for e in self.content.items if e.status is not EntryStatus.withdrawn]
+        listed = self.listed()
         return {
             "items_known": len(listed),
             "items_temporary": sum(1 for e in listed if e.status is EntryStatus.temporary),

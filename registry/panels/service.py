@@ -205,6 +205,13 @@ async def read_panel(principal: Principal, panel_id: int) -> PanelOut:
     return _panel_body(row)
 
 
+async def list_panels(principal: Principal) -> list[PanelOut]:
+    """The signed-in provider's own registered panels with their latest check, newest first."""
+    async with read_transaction():
+        rows = await Panel.select().where(Panel.provider == principal.provider_id).order_by(Panel.id, ascending=False)
+    return [_panel_body(row) for row in rows]
+
+
 CHUNK = 500  # rows per statement: asyncpg caps bound parameters per statement at 32,767
 RECHECK_ITEMS = 5_000  # panel items per re-check step: the engine's work, and one short write, per step
 

@@ -184,3 +184,10 @@ def test_gene_symbols_hgnc_writes(symbol):
 @pytest.mark.parametrize("symbol", ["vdr", "Vdr", "fto gene", "Corf1", "C1orf", "orf1", "A-orf1", "HLA-", "-DQB1"])
 def test_malformed_gene_symbols(symbol):
     assert not is_gene_symbol(symbol)
+
+
+def test_listed_items_leave_out_the_withdrawn(catalogue):
+    edition = catalogue.in_force(D("2020-02-17"))
+    listed = edition.listed()
+    assert listed and all(e.status is not EntryStatus.withdrawn for e in listed)
+    assert len(listed) == edition.counts()["items_known"]
