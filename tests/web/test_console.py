@@ -16,6 +16,7 @@ from registry.certification import urls as certification_urls
 from registry.kernel.clock import today_in_korea
 from registry.providers import urls as providers_urls
 from tests.conftest import rules_path
+from tests.web.forms import CSRF, csrf_of, sign_in_through_page
 from tests.workflow import (
     EVALUATION,
     PASSWORD,
@@ -29,7 +30,6 @@ from tests.workflow import (
     unique,
 )
 
-CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 ENGLISH = {"Accept-Language": "en"}
 AREAS = (
     "accuracy_proficiency",
@@ -44,16 +44,8 @@ async def signed_in_as(client, role: Role) -> tuple[str, int]:
     """A new staff user, signed in through the page form (the session cookie); its e-mail and id."""
     email = f"{unique(role.value)}@staff.example"
     user_id = await create_user(email, role.value.title(), role, PASSWORD)
-    token = await csrf(client, "/portal/sign-in")
-    r = await client.post("/portal/sign-in", data={"_csrf_token": token, "email": email, "password": PASSWORD})
-    assert r.status_code == 303, r.text
+    await sign_in_through_page(client, email)
     return email, user_id
-
-
-async def csrf(client, path: str, **kwargs) -> str:
-    page = await client.get(path, **kwargs)
-    assert page.status_code == 200, page.text
-    return CSRF.search(page.text).group(1)
 
 
 def text_of(page) -> str:
@@ -92,7 +84,7 @@ async def test_a_reviewer_evaluates_through_the_form_and_may_not_decide(client):
     app = await submitted(client, lab)
     _, reviewer_id = await signed_in_as(client, Role.reviewer)
     path = f"/console/applications/{app['number']}"
-    token = await csrf(client, path)
+    token = await csrf_of(client, path)
     r = await client.post(f"{path}/start-review", data={"_csrf_token": token})
     assert r.status_code == 303
     # A score out of range is refused beside its field; everything typed is kept.
@@ -163,7 +155,7 @@ async def test_a_decision_on_a_stale_revision_is_refused_keeping_what_was_typed(
     read = await through_review(client, staff, app["id"])
     await signed_in_as(client, Role.regulator)
     path = f"/console/applications/{app['number']}"
-    token = await csrf(client, path)
+    token = await csrf_of(client, path)
     # Meanwhile the reviewer records another evaluation: the application moves to a new revision.
     again = await client.post(certification_urls.evaluation(app["id"]), json=EVALUATION, headers=staff.reviewer)
     assert again.status_code == 200
@@ -264,7 +256,7 @@ async def test_a_regulator_drafts_sees_the_impact_and_publishes_an_edition(fresh
     tomorrow = (today_in_korea() + dt.timedelta(days=1)).isoformat()
     async with client_for(fresh_database) as client:
         await signed_in_as(client, Role.regulator)
-        token = await csrf(client, "/console/editions")
+        token = await csrf_of(client, "/console/editions")
         r = await client.post("/console/editions", data={"_csrf_token": token, "version": tomorrow, "notes": "x"})
         assert r.status_code == 303 and r.headers["location"] == f"/console/editions/{tomorrow}"
         draft = await client.get(f"/console/editions/{tomorrow}")

@@ -10,7 +10,7 @@ from registry.accounts.model import Role
 from registry.accounts.service import create_user
 from registry.certification import urls as certification_urls
 from registry.panels import urls as panel_urls
-from tests.web.test_session import CSRF, csrf_of
+from tests.web.forms import CSRF, csrf_of, sign_in_through_page
 from tests.workflow import (
     PASSWORD,
     business_number,
@@ -80,9 +80,8 @@ async def signed_in_lab(client, staff=None):
     lab = await register_lab(client, staff)
     email = f"{unique('portal')}@lab.example"
     await create_user(email, "Portal user", Role.provider, PASSWORD, provider_id=lab.provider_id)
-    token = await csrf_of(client, "/portal/sign-in")
-    r = await client.post("/portal/sign-in", data={"_csrf_token": token, "email": email, "password": PASSWORD})
-    assert r.status_code == 303 and r.headers["location"] == "/portal"
+    r = await sign_in_through_page(client, email)
+    assert r.headers["location"] == "/portal"
     return staff, lab
 
 

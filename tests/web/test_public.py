@@ -11,9 +11,9 @@ import re
 from registry.catalog.model import Category
 from registry.kernel.clock import today_in_korea
 from registry.web.i18n import Words
+from tests.web.forms import csrf_of
 from tests.workflow import certify, make_staff, register_lab, suspend_today, unique
 
-CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 EN = {"Accept-Language": "en"}
 KO = Words("ko")
 ENGLISH = Words("en")
@@ -29,12 +29,6 @@ async def certified_lab(client, codes=("NUT-VITD", "HLT-BMI")):
     lab = await register_lab(client, staff, name=unique("Public"))
     number = await certify(client, staff, lab, list(codes))
     return staff, lab, number
-
-
-async def csrf_token(client) -> str:
-    page = await client.get("/check")
-    assert page.status_code == 200, page.text
-    return CSRF.search(page.text).group(1)
 
 
 # --- search --------------------------------------------------------------------------------------------
@@ -216,7 +210,7 @@ async def test_the_checker_passes_a_certified_panel_and_explains_a_failing_item_
     assert f'href="/check?provider_id={lab.provider_id}"' in provider_page.text
     chosen = await client.get("/check", params={"provider_id": lab.provider_id})
     assert f'<option value="{lab.provider_id}" selected>' in chosen.text
-    token = await csrf_token(client)
+    token = await csrf_of(client, "/check")
     form = {"_csrf_token": token, "provider_id": str(lab.provider_id), "target": "adult", "claims": ""}
     passed = await client.post("/check", data={**form, "items": "NUT-VITD\nHLT-BMI"})
     assert passed.status_code == 200, passed.text
@@ -236,7 +230,7 @@ async def test_the_checker_passes_a_certified_panel_and_explains_a_failing_item_
 
 
 async def test_the_checker_refuses_a_form_it_cannot_read_and_keeps_the_input(client):
-    token = await csrf_token(client)
+    token = await csrf_of(client, "/check")
     page = await client.post(
         "/check",
         data={"_csrf_token": token, "provider_id": "", "as_of": "2024-13-01", "items": "NUT-VITD colour", "claims": ""},

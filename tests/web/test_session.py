@@ -3,19 +3,10 @@ cookie that never authenticates the API."""
 
 from __future__ import annotations
 
-import re
-
 from registry.accounts.model import Role
 from registry.accounts.service import create_user
+from tests.web.forms import csrf_of
 from tests.workflow import PASSWORD, unique
-
-CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-
-
-async def csrf_of(client, path: str) -> str:
-    page = await client.get(path)
-    assert page.status_code == 200, page.text
-    return CSRF.search(page.text).group(1)
 
 
 async def test_sign_in_sets_an_httponly_session_cookie_and_sign_out_revokes_it(client):
