@@ -247,9 +247,9 @@ def test_a_new_provider_is_certified_from_sign_up_to_the_public_register(new_pag
 # --- 3. two regulators decide at once ----------------------------------------------------------------------
 
 
-def ready_for_decision(base: str) -> tuple[str, str, int]:
+def ready_for_decision(base: str) -> tuple[str, int]:
     """A verified provider's application, submitted and evaluated, through the JSON API of the same server:
-    (its number, the provider's name, its id)."""
+    its number and id."""
     with httpx.Client(base_url=base, timeout=15) as api:
 
         def token(email: str, password: str) -> dict[str, str]:
@@ -280,11 +280,11 @@ def ready_for_decision(base: str) -> tuple[str, str, int]:
         assert api.post(certification_urls.start_review(application["id"]), headers=reviewer).status_code == 200
         r = api.post(certification_urls.evaluation(application["id"]), json=EVALUATION, headers=reviewer)
         assert r.status_code == 200, r.text
-        return application["number"], organisation["name_ko"], application["id"]
+        return application["number"], application["id"]
 
 
 def test_a_decision_on_an_application_someone_else_just_decided_is_refused_and_kept(new_page, report, live_server):
-    number, _, application_id = ready_for_decision(live_server)
+    number, application_id = ready_for_decision(live_server)
     first, second = new_page("ko-KR"), new_page("ko-KR")
     sign_in(first, *REGULATOR)
     sign_in(second, *REGULATOR2)
@@ -309,10 +309,13 @@ def test_a_decision_on_an_application_someone_else_just_decided_is_refused_and_k
     assert term(KO, "state_decided") in said  # what the application is now
     for label in ("decision.stale_change", "decision.stale_who", "decision.stale_when"):
         assert KO(label) in said  # and what changed it, who and when
+    assert "application.decided" in said and REGULATOR[0] in said
     item = second.locator("fieldset.decision-item").first
     assert item.get_by_label(KO("decision.rejected"), exact=True).is_checked()  # the typed decision kept
     assert item.get_by_label(labelled(KO, "decision.reason")).input_value() == reason
     shot(second, report, "regulator-stale-decision")
+    history = second.locator("section[aria-labelledby=h-history] tbody tr")
+    assert history.filter(has_text="application.decided").count() == 1
 
     # Decided once, as the first regulator decided it.
     with httpx.Client(base_url=live_server, timeout=15) as api:
