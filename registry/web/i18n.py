@@ -97,6 +97,11 @@ class Words:
             return Markup.escape(text).format(**params)
         return text.format(**params) if params else text
 
+    def event(self, action: str) -> str:
+        """An audit event's action code in words (`audit_event.<code>`); a code without words as it is."""
+        key = f"audit_event.{action}"
+        return self(key) if key in messages() else action
+
     def pick(self, ko: str | None, en: str | None) -> str:
         """Of a pair the data holds in both languages, the reader's (the other when one is missing)."""
         first, second = (ko, en) if self.lang == "ko" else (en, ko)

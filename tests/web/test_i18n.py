@@ -86,3 +86,19 @@ def test_korean_data_on_a_page_is_marked_as_korean_and_escaped():
     assert str(as_written(None)) == ""
     english = Words("en")("form.field_refused", reason=as_written("<서울>"))
     assert str(english) == 'Not accepted (<span lang="ko">&lt;서울&gt;</span>).'
+
+
+def test_every_audited_action_has_words():
+    """The console names audit events in words: every action the registry records has a message."""
+    from registry.certification.applications import AUDIT_ACTIONS
+    from registry.certification.model.certificates import EventKind
+    from registry.settings import PROJECT_ROOT
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "registry").rglob("*.py"))
+    literal = set(re.findall(r'await record\(\s*[\w.]+,\s*"(\w+\.\w+)"', source))
+    assert {"application.created", "provider.verified"} <= literal
+    actions = literal | {f"certificate.{k.value}" for k in EventKind}
+    actions |= {f"application.{v}" for v in AUDIT_ACTIONS.values()}
+    words = Words("en")
+    assert [a for a in sorted(actions) if words.event(a) == a] == []
+    assert Words("ko").event("certificate.revoked") == "인증 취소" and words.event("no.such") == "no.such"
