@@ -289,10 +289,10 @@ async def test_the_audit_page_lists_an_application_s_events_newest_first(client)
     await signed_in_as(client, Role.regulator)
     page = await client.get("/console/audit", params={"entity_type": "application", "entity_id": app["number"]})
     assert page.status_code == 200
-    actions = re.findall(r'<th scope="row">(application\.\w+)</th>', page.text)
+    actions = re.findall(r'<code class="hint">(application\.\w+)</code></th>', page.text)
     assert actions == ["application.evaluated", "application.review_started", "application.submitted",
                        "application.created"]  # fmt: skip
-    assert "모두 4건" in page.text
+    assert "모두 4건" in page.text and "평가 기록" in page.text  # the event in words, its code beside it
     app_page = await client.get(f"/console/applications/{app['number']}")
     assert f"/console/audit?entity_type=application&amp;entity_id={app['number']}" in app_page.text
     bad = await client.get("/console/audit", params={"since": "yesterday"}, headers=ENGLISH)
