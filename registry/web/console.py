@@ -19,7 +19,7 @@ from registry.accounts.model import STAFF, Principal, Role
 from registry.audit import service as audit
 from registry.audit.model import EventFilter
 from registry.catalog import service as catalogue_service
-from registry.catalog.api import DraftEdit, DraftInput, PublishInput
+from registry.catalog.drafts import DraftEdit, DraftInput, PublishInput
 from registry.catalog.queries import published_catalogue
 from registry.certification import applications, certificates, decisions
 from registry.certification.model import (
