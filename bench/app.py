@@ -1,0 +1,15 @@
+"""The registry's app (`registry.asgi:app`) plus one trivial JSON endpoint, `GET /bench/trivial`: the
+reference every HTTP benchmark row is divided by. Served like the registry itself, e.g.
+`uvicorn app:app --app-dir bench --workers 2 --http registry.http.limits:HeaderTimeoutProtocol`."""
+
+from litestar import get
+
+from registry.asgi import app
+
+
+@get("/bench/trivial", include_in_schema=False)
+async def trivial() -> dict[str, bool]:
+    return {"ok": True}
+
+
+app.register(trivial)
