@@ -6,17 +6,30 @@
 - a straightforward per-row Python loop over the same precomputed rules (dict lookups and bisect):
   what one would write without polars. It exists here only, to be measured.
 
+And end to end, a CSV file of panel-item rows through the command line's check
+(`dtc-registry panels check rows.csv --output results.csv`, on a registry of the demo data and 50 generated
+providers) beside polars' own `read_csv` + `write_csv` of the same file: the floor for any CSV-to-results
+path. The command is timed in process (what it does, after one warm-up call on 1,000 rows; interpreter
+start-up and imports excluded) and as a separate process (wall time, start-up included).
+
 Run: .venv/bin/python bench/batch.py [--sizes 10000,100000,1000000] [--mix realistic|adversarial]
+         [--csv-rows 1000000 (0: no CSV row)]
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import contextlib
 import datetime as dt
+import io
+import os
 import random
 import re
+import sqlite3
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -157,10 +170,89 @@ def timed(fn, *args, repeat: int = 3) -> float:
     return best
 
 
+def csv_rows(path: Path, database: str, rows: int, every: list[str], seed: int = 7) -> None:
+    """A CSV of `rows` panel-item rows in the realistic mix, for the providers registered in `database`
+    (SQLite): 5-item panels of their own certified items, about 5% not certified, 1% malformed genes."""
+    with sqlite3.connect(database.removeprefix("sqlite:///")) as db:
+        held: dict[int, list[str]] = {}
+        for provider, code in db.execute(
+            "SELECT c.provider, i.code FROM certificate_item i JOIN certificate c ON c.id = i.certificate "
+            "WHERE c.kind = 'certification' AND c.id IN (SELECT certificate FROM certificate_event "
+            "GROUP BY certificate HAVING MAX(valid_until) >= date('now') AND SUM(kind = 'revoked') = 0)"
+        ):
+            held.setdefault(provider, []).append(code)
+    rng = random.Random(seed)
+    providers = sorted(held)
+    panels = (rows + 4) // 5
+    provider = [rng.choice(providers) for _ in range(panels)]
+    data: dict[str, list] = {"panel_id": [], "provider_id": [], "code": [], "genes": [], "markers": [], "claims": []}
+    codes: list[str] = []
+    for n in range(rows):
+        p = provider[n // 5]
+        if n % 5 == 0:
+            codes = rng.sample(held[p], 5)
+        data["panel_id"].append(f"P{n // 5}")
+        data["provider_id"].append(p)
+        data["code"].append(codes[n % 5] if rng.random() > 0.05 else rng.choice(every))
+        data["genes"].append("VDR;FTO" if rng.random() > 0.01 else "vdr")
+        data["markers"].append("rs2228570")
+        data["claims"].append("Know your tendencies." if rng.random() > 0.01 else "Prevents disease.")
+    pl.DataFrame(data).write_csv(path)
+
+
+def csv_end_to_end(rows: int) -> None:
+    """The CSV row: the command line's check of a CSV file vs polars' read_csv + write_csv."""
+    from harness import bench_environment, fresh_database
+    from large import build, catalogue_codes
+
+    with fresh_database("sqlite") as url, tempfile.TemporaryDirectory(prefix="dtc-batch-") as work:
+        build(url, 50, 0, prepare=False)
+        source, small, out = Path(work, "rows.csv"), Path(work, "small.csv"), Path(work, "results.csv")
+        csv_rows(source, url, rows, catalogue_codes())
+        csv_rows(small, url, 1000, catalogue_codes())
+        env = bench_environment(url, 8)
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REGISTRY_LOG_LEVEL")})
+
+        def polars_copy() -> None:
+            pl.read_csv(source).write_csv(out)
+
+        def command(path: Path) -> None:
+            from registry.cli import cli
+
+            try:
+                cli.main(["panels", "check", str(path), "--output", str(out)], prog_name="dtc-registry")
+            except SystemExit as exc:
+                if exc.code:
+                    raise
+
+        with contextlib.redirect_stderr(io.StringIO()):  # the command's progress bar and summary
+            command(small)  # imports and first connection
+            in_process = timed(command, source, repeat=2)
+        results = pl.read_csv(out).height
+        floor = timed(polars_copy)
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "registry.cli", "panels", "check", str(source), "--output", str(out)],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        size = source.stat().st_size / 2**20
+    print()
+    print(f"CSV end to end: {rows:,} rows ({size:.0f} MiB), {results:,} result rows; best of 2 (polars: of 3)")
+    print(f"{'':<48}{'s':>8}{'rows/s':>12}{'÷ polars':>10}")
+    for label, seconds in (
+        ("polars read_csv + write_csv", floor),
+        ("dtc-registry panels check, in process", in_process),
+        ("dtc-registry panels check, a new process", wall),
+    ):
+        print(f"{label:<48}{seconds:>8.2f}{rows / seconds:>12,.0f}{seconds / floor:>9.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--mix", default="realistic", choices=["realistic", "adversarial"])
+    parser.add_argument("--csv-rows", type=int, default=1_000_000, help="rows of the CSV end-to-end row (0: none)")
     args = parser.parse_args()
     print(f"mix: {args.mix}; best of 3 runs each (python loop: 1 run at 1M rows)")
     heads = [
@@ -194,6 +286,8 @@ def main() -> None:
             f"{findings:,}",
         ]
         print(f"{size:>10,} " + " ".join(f"{c:>11}" for c in cells))
+    if args.csv_rows:
+        csv_end_to_end(args.csv_rows)
 
 
 if __name__ == "__main__":

@@ -241,6 +241,19 @@ def serve(database_url: str, workers: int, connections: int) -> Iterator[str]:
             server.wait()
 
 
+def settle(base: str, quiet_ms: float = 50.0, limit: float = 60.0) -> None:
+    """Wait until the server has finished the work a load left queued (requests whose clients are gone
+    still run): until a trivial request answers within `quiet_ms` twice in a row, or `limit` seconds."""
+    deadline, calm = time.monotonic() + limit, 0
+    while calm < 2 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            urllib.request.urlopen(f"{base}/bench/trivial", timeout=limit).read()
+        except OSError:
+            time.sleep(0.1)
+        calm = calm + 1 if (time.perf_counter() - started) * 1000 < quiet_ms else 0
+
+
 def call(url: str, *, method: str = "GET", body: object = None, token: str | None = None) -> tuple[int, bytes]:
     """One request; returns the status and body (an error status is returned, not raised)."""
     headers = {"Content-Type": "application/json"} if body is not None else {}

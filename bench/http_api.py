@@ -40,6 +40,7 @@ from harness import (
     ms,
     run_wrk,
     serve,
+    settle,
     sign_in,
 )
 
@@ -216,7 +217,11 @@ def measure(
     )
     if warm:
         run_wrk(base + target.path, 1, connections, script)
-    return median_measure([run_wrk(base + target.path, seconds, connections, script) for _ in range(args.rounds)])
+    rounds = []
+    for _ in range(args.rounds):
+        settle(base)  # each run starts on an idle server
+        rounds.append(run_wrk(base + target.path, seconds, connections, script))
+    return median_measure(rounds)
 
 
 async def write_loop(base: str, token: str, seconds: float, connections: int) -> dict:
@@ -303,6 +308,7 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
         reference = rows[0][1].rate
         for target, m in rows:
             results["rows"].append({"label": target.label, **as_json(m), "ratio": m.rate / reference})
+        settle(base)
         write = asyncio.run(write_loop(base, token, args.seconds, args.connections))
         results["write"] = write | {"ratio": write["rate"] / reference}
         if not args.no_tail:
