@@ -31,16 +31,17 @@ PROVIDER_ACCOUNT = ("lab@hanbit.example", "demo-hanbit-2026")  # seeds/demo/acco
 UNTHROTTLED = 1_000_000_000
 
 
-def bench_environment(database_url: str, connections: int) -> dict[str, str]:
-    """The settings every benchmark server runs with."""
+def bench_environment(database_url: str, connections: int, rate_limits: bool = True) -> dict[str, str]:
+    """The settings every benchmark server runs with; without `rate_limits` the limiter is off (0)."""
+    limit = str(UNTHROTTLED if rate_limits else 0)
     return {
         **os.environ,
         "DATABASE_URL": database_url,
         "REGISTRY_LOG_LEVEL": "WARNING",
         "REGISTRY_ACCESS_LOG_LEVEL": "OFF",
-        "REGISTRY_RATE_LIMIT_READS": str(UNTHROTTLED),
-        "REGISTRY_RATE_LIMIT_WRITES": str(UNTHROTTLED),
-        "REGISTRY_RATE_LIMIT_SIGN_INS": str(UNTHROTTLED),
+        "REGISTRY_RATE_LIMIT_READS": limit,
+        "REGISTRY_RATE_LIMIT_WRITES": limit,
+        "REGISTRY_RATE_LIMIT_SIGN_INS": limit,
         "REGISTRY_MAX_CONCURRENT_REQUESTS": str(connections),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
     }
@@ -208,7 +209,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(database_url: str, workers: int, connections: int) -> Iterator[str]:
+def serve(database_url: str, workers: int, connections: int, rate_limits: bool = True) -> Iterator[str]:
     """uvicorn as deploy/run-postgres.sh runs it, on bench/app.py; yields the base URL."""
     port = free_port()
     command = [
@@ -217,7 +218,8 @@ def serve(database_url: str, workers: int, connections: int) -> Iterator[str]:
         "--no-access-log", "--no-server-header", "--date-header", "--log-level", "warning",
         "--http", "registry.http.limits:HeaderTimeoutProtocol",
     ]  # fmt: skip
-    server = subprocess.Popen(command, env=bench_environment(database_url, connections), cwd=ROOT)
+    env = bench_environment(database_url, connections, rate_limits)
+    server = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -283,7 +283,7 @@ def in_flight_limit(args) -> int:
 
 def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) -> dict:
     results: dict = {"engine": engine, "workers": workers, "rows": [], "tail": [], "skipped": []}
-    with serve(url, workers, in_flight_limit(args)) as base:
+    with serve(url, workers, in_flight_limit(args), not args.no_rate_limits) as base:
         token = sign_in(base, *PROVIDER_ACCOUNT)
         status, answer = call(f"{base}/api/v1/panels/check", method="POST", body=PANEL, token=token)
         if status != 200 or json.loads(answer).get("verdict") != "permitted":
@@ -393,6 +393,7 @@ def main() -> None:
         help=f"seconds per row at {TAIL_CONNECTIONS} connections (warm already)",
     )
     parser.add_argument("--all-exports", action="store_true", help="every open-data file, not only two")
+    parser.add_argument("--no-rate-limits", action="store_true", help="the rate limiter off (0), to see what it costs")
     parser.add_argument("--quick", action="store_true", help="2 s per row, SQLite, one worker")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -420,8 +421,12 @@ def main() -> None:
         f"the {TAIL_CONNECTIONS}-connection pass {args.tail_seconds:g} s a row after the first pass warmed it; "
         f"REGISTRY_MAX_CONCURRENT_REQUESTS={in_flight_limit(args)} (twice the most connections: a request counts "
         "until the app returns, a moment after its response reached the client), "
-        f"rate limits {UNTHROTTLED:,} a window (the limiter runs and counts, it does not refuse), "
-        "REGISTRY_ACCESS_LOG_LEVEL=OFF, REGISTRY_LOG_LEVEL=WARNING; "
+        + (
+            "rate limits off (0), "
+            if args.no_rate_limits
+            else f"rate limits {UNTHROTTLED:,} a window (the limiter runs and counts, it does not refuse), "
+        )
+        + "REGISTRY_ACCESS_LOG_LEVEL=OFF, REGISTRY_LOG_LEVEL=WARNING; "
         f"the whole run took {time.perf_counter() - started:.0f} s."
     )
     for results in everything:
