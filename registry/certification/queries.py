@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import item_names
@@ -101,6 +102,36 @@ async def states_by_provider(provider_ids: Iterable[int]) -> dict[int, list[Cert
     for state in await certificate_states(rows):
         grouped[state.row["provider"]].append(state)
     return grouped
+
+
+# Conditions on a query of the `provider` table that narrow a listing by standing in SQL before the
+# standing rule (`in_force`, `standing_on`) decides for each row read. Each is necessary, never
+# sufficient: a provider they keep may still fail the rule on the day; one they drop always would.
+
+
+def holding_items(codes: list[str]) -> WhereRaw:
+    """Providers one of whose certificates has ever held one of these item codes (index
+    certificate_item_code)."""
+    return WhereRaw(
+        '"provider"."id" IN (SELECT c.provider FROM certificate c JOIN certificate_item i ON i.certificate = c.id'
+        f" WHERE i.code IN ({', '.join('{}' for _ in codes)}))",
+        *codes,
+    )
+
+
+def holding_a_certificate() -> WhereRaw:
+    """Providers with a certificate of any standing: every status but `none` needs one."""
+    return WhereRaw('EXISTS (SELECT 1 FROM certificate c WHERE c.provider = "provider"."id")')
+
+
+def with_event(kind: EventKind) -> WhereRaw:
+    """Providers one of whose certificates has an event of this kind: a suspension for `suspended`, a
+    revocation for `revoked`."""
+    return WhereRaw(
+        "EXISTS (SELECT 1 FROM certificate c JOIN certificate_event e ON e.certificate = c.id"
+        ' WHERE c.provider = "provider"."id" AND e.kind = {})',
+        kind.value,
+    )
 
 
 async def certificate_records(provider_ids: Iterable[int] | None = None) -> list[CertificateRecord]:
