@@ -205,8 +205,6 @@ async def list_providers(
     needle = search_key(q) if q else ""
     if needle:
         where.append(WhereRaw("name_key LIKE {} ESCAPE '\\'", like_pattern(needle)))
-    if code:
-        where.append(holding_items([code]))
     if status in (Standing.suspended.value, Standing.revoked.value):
         where.append(with_event(EventKind(status)))
     elif status and status != "none":
@@ -214,6 +212,8 @@ async def list_providers(
     by_standing = bool(code or status)
     found: list[ProviderOut] = []
     async with read_transaction():
+        if code:
+            where.append(await holding_items([code], rows_wanted=limit + 1))
         position = await _position(after) if after is not None else None
         total = None if by_standing else await Provider.count().where(*where)
         async for summary in _standings(where, day, catalogue, position, limit + 1, grow=by_standing):
@@ -234,8 +234,8 @@ async def certified_for_items(codes: list[str], day: dt.date, *, limit: int) -> 
     if not codes:
         return by_code
     catalogue = await published_catalogue()
-    where = [Provider.status == "verified", holding_items(codes)]
     async with read_transaction():
+        where = [Provider.status == "verified", await holding_items(codes, rows_wanted=limit + 1)]
         async for summary in _standings(where, day, catalogue, None, limit + 1, grow=True):
             for certified in summary.items:
                 if certified.code in by_code and len(by_code[certified.code]) < limit:

@@ -15,8 +15,9 @@ DESCRIPTION = "provider name search key and listing index"
 
 STATEMENTS = [
     "ALTER TABLE provider ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
-    # verified providers by English name, id breaking ties: the listing's keyset order
-    "CREATE INDEX provider_status_name ON provider (status, name_en, id)",
+    # verified providers by English name, id breaking ties: the listing's keyset order; with the search key,
+    # so that a name search reads the index alone until a row matches
+    "CREATE INDEX provider_status_name ON provider (status, name_en, id, name_key)",
 ]
 
 
