@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import item_names
@@ -27,6 +28,7 @@ from registry.certification.model.validations import ValidationRecord
 from registry.certification.schemas import CertificateOut
 from registry.certification.tables import Certificate, CertificateEvent, CertificateItem, Validation
 from registry.kernel.errors import etag
+from registry.providers.tables import Provider
 
 
 @dataclass
@@ -101,6 +103,49 @@ async def states_by_provider(provider_ids: Iterable[int]) -> dict[int, list[Cert
     for state in await certificate_states(rows):
         grouped[state.row["provider"]].append(state)
     return grouped
+
+
+# Conditions on a query of the `provider` table that narrow a listing by standing in SQL before the
+# standing rule (`in_force`, `standing_on`) decides for each row read. Each is necessary, never
+# sufficient: a provider they keep may still fail the rule on the day; one they drop always would.
+
+
+async def holding_items(codes: list[str], *, rows_wanted: int) -> WhereRaw:
+    """Providers one of whose certificates has ever held one of these item codes. Two forms, the same
+    answer: when the items have few holders, their list (index certificate_item_code), whose cost is the
+    number of holders; when many, a test of each provider read in order (certificate_provider,
+    certificate_item_once), whose cost is the rows read until `rows_wanted` are found."""
+    placeholders = ", ".join("{}" for _ in codes)
+    holders = await CertificateItem.count().where(CertificateItem.code.is_in(codes))
+    last = await Provider.select(Provider.id).order_by(Provider.id, ascending=False).first()
+    registered = last["id"] if last else 0  # the newest id: as many providers as that, at most, in O(1)
+    if holders and rows_wanted * registered < holders * holders:
+        # Nested, so that SQLite without statistics reads certificate_item_once rather than scanning the code.
+        return WhereRaw(
+            'EXISTS (SELECT 1 FROM certificate c WHERE c.provider = "provider"."id" AND EXISTS'
+            f" (SELECT 1 FROM certificate_item i WHERE i.certificate = c.id AND i.code IN ({placeholders})))",
+            *codes,
+        )
+    return WhereRaw(
+        '"provider"."id" IN (SELECT c.provider FROM certificate c JOIN certificate_item i ON i.certificate = c.id'
+        f" WHERE i.code IN ({placeholders}))",
+        *codes,
+    )
+
+
+def holding_a_certificate() -> WhereRaw:
+    """Providers with a certificate of any standing: every status but `none` needs one."""
+    return WhereRaw('EXISTS (SELECT 1 FROM certificate c WHERE c.provider = "provider"."id")')
+
+
+def with_event(kind: EventKind) -> WhereRaw:
+    """Providers one of whose certificates has an event of this kind: a suspension for `suspended`, a
+    revocation for `revoked`."""
+    return WhereRaw(
+        'EXISTS (SELECT 1 FROM certificate c WHERE c.provider = "provider"."id" AND EXISTS'
+        " (SELECT 1 FROM certificate_event e WHERE e.certificate = c.id AND e.kind = {}))",
+        kind.value,
+    )
 
 
 async def certificate_records(provider_ids: Iterable[int] | None = None) -> list[CertificateRecord]:

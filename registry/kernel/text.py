@@ -26,3 +26,10 @@ def search_key(text: str) -> str:
 def matches(needle_key: str, *texts: str) -> bool:
     """Whether a folded needle (`search_key` of what was typed) occurs in any of the texts."""
     return bool(needle_key) and any(needle_key in search_key(t) for t in texts if t)
+
+
+def like_pattern(needle_key: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') finding `needle_key` anywhere in a stored search key. A search key
+    holds no punctuation, so no wildcard; they are escaped all the same, should one ever get through."""
+    escaped = needle_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

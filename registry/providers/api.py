@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from registry.http.auth import regulator_only, signed_in_principal
-from registry.http.pagination import paginate
+from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
 from registry.http.params import AsOf, Cursor, DryRun, Limit, dry_run_response, one_of, parse_date, words
 from registry.kernel.clock import today_in_korea
 from registry.providers import service, urls
@@ -46,9 +46,16 @@ class ProvidersController(Controller):
     ) -> ProviderList:
         one_of("status", status, STATUSES)
         day = parse_date("as_of", as_of, default=today_in_korea())
-        rows = await service.list_providers(q=(q or "").strip() or None, item=item, status=status, day=day)
-        page = paginate(rows, lambda r: str(r.id), limit, cursor)
-        return ProviderList(data=page.rows, total=page.total, next_cursor=page.next_cursor, as_of=day.isoformat())
+        page = await service.list_providers(
+            q=(q or "").strip() or None,
+            item=item,
+            status=status,
+            day=day,
+            limit=check_limit(limit),
+            after=decode_id_cursor(cursor) if cursor else None,
+        )
+        next_cursor = encode_cursor(str(page.rows[-1].id)) if page.more else None
+        return ProviderList(data=page.rows, total=page.total, next_cursor=next_cursor, as_of=day.isoformat())
 
     @get(urls.PROVIDER, operation_id="getProvider", summary="One provider, its certificates and items (public)")
     async def read(self, provider_id: FromPath[int], as_of: AsOf = None) -> ProviderOut:

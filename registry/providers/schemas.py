@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from registry.certification.schemas import CertifiedItemOut
@@ -34,8 +36,12 @@ class ProviderOut(msgspec.Struct):
 
 
 class ProviderList(msgspec.Struct):
+    """A page of providers by English name. `total` counts every provider matching `q` (or every verified
+    provider); a listing filtered by `item` or `status` gives none (null), since only each provider's
+    standing on the day tells, and the listing computes it for the rows it shows only."""
+
     data: list[ProviderOut]
-    total: int
+    total: Annotated[int | None, msgspec.Meta(description="providers matching; null when filtered by item or status")]
     next_cursor: str | None
     as_of: str
 

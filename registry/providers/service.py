@@ -5,22 +5,32 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from registry.accounts.model import Principal, Role, hash_password
 from registry.accounts.tables import User
 from registry.audit.service import Actor, record
 from registry.catalog.model import Catalogue
 from registry.catalog.queries import published_catalogue
-from registry.certification.model import in_force
-from registry.certification.queries import CertificateState, certificate_on, states_by_provider
+from registry.certification.model import EventKind, Standing, in_force
+from registry.certification.queries import (
+    CertificateState,
+    certificate_on,
+    holding_a_certificate,
+    holding_items,
+    states_by_provider,
+    with_event,
+)
 from registry.db.engine import insert_one, is_unique_violation, read_transaction, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found
-from registry.kernel.text import search_key
-from registry.providers.model import RegistrationInput
+from registry.kernel.text import like_pattern, search_key
+from registry.providers.model import RegistrationInput, name_key
 from registry.providers.schemas import ProviderOut, RegistrationOut
 from registry.providers.tables import Provider
 
@@ -63,7 +73,14 @@ async def _register(data: RegistrationInput, password_hash: str, *, dry_run: boo
         if taken or await User.exists().where(User.email == user.email):
             raise _not_available()
         now = utcnow()
-        provider_id = await insert_one(Provider(**org.model_dump(), status="unverified", created_at=now))
+        provider_id = await insert_one(
+            Provider(
+                **org.model_dump(),
+                name_key=name_key(org.name_ko, org.name_en),
+                status="unverified",
+                created_at=now,
+            )
+        )
         user_id = await insert_one(
             User(
                 email=user.email,
@@ -162,32 +179,98 @@ def known_item_code(catalogue: Catalogue, item: str, day: dt.date) -> str:
     )
 
 
-async def list_providers(*, q: str | None, item: str | None, status: str | None, day: dt.date) -> list[ProviderOut]:
-    """Verified providers by English name: search by Korean or English name, by certified item, by status
-    on `day`."""
+@dataclass(frozen=True)
+class ProviderPage:
+    """One page of a listing; `total` is how many providers match when SQL can count them exactly (no filter
+    on standing), else None; `more` whether a row follows the page."""
+
+    rows: list[ProviderOut]
+    total: int | None
+    more: bool
+
+
+# Rows read at a time when a filter on standing may drop some: the page's size first, then growing to this.
+_MAX_CHUNK = 400
+
+
+async def list_providers(
+    *, q: str | None, item: str | None, status: str | None, day: dt.date, limit: int, after: int | None = None
+) -> ProviderPage:
+    """Verified providers by English name (then id), `limit` of them after the provider `after`: search by
+    Korean or English name, by item certified, by status on `day`. Paged in the database: the standing
+    (`standing_of`) is computed for the rows read for this page only, never for the whole registry."""
     catalogue = await published_catalogue()
     code = known_item_code(catalogue, item, day) if item else None
+    where = [Provider.status == "verified"]
+    needle = search_key(q) if q else ""
+    if needle:
+        where.append(WhereRaw("name_key LIKE {} ESCAPE '\\'", like_pattern(needle)))
+    if status in (Standing.suspended.value, Standing.revoked.value):
+        where.append(with_event(EventKind(status)))
+    elif status and status != "none":
+        where.append(holding_a_certificate())
+    by_standing = bool(code or status)
+    found: list[ProviderOut] = []
     async with read_transaction():
-        rows = (
-            await Provider.select(Provider.id, Provider.name_ko, Provider.name_en)
-            .where(Provider.status == "verified")
-            .order_by(Provider.name_en)
-        )
-        needle = search_key(q) if q else ""
-        if needle:
-            # Matched here rather than in SQL: one normalisation (kernel/text.py: NFKC, case folding, no
-            # spacing) on both engines, over a bounded set: the verified institutions, tens, not millions.
-            rows = [r for r in rows if needle in search_key(r["name_ko"]) or needle in search_key(r["name_en"])]
+        if code:
+            where.append(await holding_items([code], rows_wanted=limit + 1))
+        position = await _position(after) if after is not None else None
+        total = None if by_standing else await Provider.count().where(*where)
+        async for summary in _standings(where, day, catalogue, position, limit + 1, grow=by_standing):
+            if status and summary.status != status:
+                continue
+            if code and code not in {i.code for i in summary.items}:
+                continue
+            found.append(summary)
+            if len(found) > limit:
+                break
+    return ProviderPage(found[:limit], total, len(found) > limit)
+
+
+async def certified_for_items(codes: list[str], day: dt.date, *, limit: int) -> dict[str, list[ProviderOut]]:
+    """Up to `limit` providers certified on `day` for each of these item codes, by English name: the
+    same answer as listing providers with `?item=` for each code, reading the holders of these items only."""
+    by_code: dict[str, list[ProviderOut]] = {c: [] for c in codes}
+    if not codes:
+        return by_code
+    catalogue = await published_catalogue()
+    async with read_transaction():
+        where = [Provider.status == "verified", await holding_items(codes, rows_wanted=limit + 1)]
+        async for summary in _standings(where, day, catalogue, None, limit + 1, grow=True):
+            for certified in summary.items:
+                if certified.code in by_code and len(by_code[certified.code]) < limit:
+                    by_code[certified.code].append(summary)
+            if all(len(held) >= limit for held in by_code.values()):
+                break
+    return {c: held for c, held in by_code.items() if held}
+
+
+async def _standings(
+    where: list, day: dt.date, catalogue: Catalogue, position: tuple[str, int] | None, chunk: int, *, grow: bool
+) -> AsyncIterator[ProviderOut]:
+    """The providers `where` selects, by English name then id after `position`, each with its standing on
+    `day`: read `chunk` rows at a time (growing up to `_MAX_CHUNK` when the caller drops some), so that what
+    is computed is what the caller reads, plus at most one chunk."""
+    while True:
+        query = Provider.select(Provider.id, Provider.name_ko, Provider.name_en).where(*where)
+        if position is not None:
+            query = query.where(WhereRaw("(name_en, id) > ({}, {})", *position))
+        rows = await query.order_by(Provider.name_en, Provider.id).limit(chunk)
         grouped = await states_by_provider([r["id"] for r in rows])
-    out = []
-    for row in rows:
-        summary = standing_of(row, grouped[row["id"]], day, catalogue)
-        if status and summary.status != status:
-            continue
-        if code and code not in {i.code for i in summary.items}:
-            continue
-        out.append(summary)
-    return out
+        for row in rows:
+            yield standing_of(row, grouped[row["id"]], day, catalogue)
+        if len(rows) < chunk:
+            return
+        position = (rows[-1]["name_en"], rows[-1]["id"])
+        chunk = min(chunk * 2, _MAX_CHUNK) if grow else chunk
+
+
+async def _position(provider_id: int) -> tuple[str, int]:
+    """Where a listing resumes: after the verified provider a cursor names."""
+    row = await Provider.select(Provider.name_en).where(Provider.id == provider_id, Provider.status == "verified")
+    if not row:
+        raise DomainError("NOT_FOUND.cursor", errors=[FieldError("cursor", "unknown position")])
+    return row[0]["name_en"], provider_id
 
 
 async def provider_public(provider_id: int, day: dt.date, *, include_unverified: bool = False) -> ProviderOut:

@@ -23,6 +23,7 @@ from registry.catalog.model import Category, Edition, diff_editions, find_items
 from registry.catalog.queries import published_catalogue
 from registry.certification import certificates
 from registry.certification import urls as certification_urls
+from registry.http.pagination import MAX_LIMIT
 from registry.kernel.clock import today_in_korea
 from registry.kernel.errors import DomainError
 from registry.panels import service as panels
@@ -65,22 +66,18 @@ def main_certificate(provider: ProviderOut) -> CertificateSummary | None:
     return next((c for c in provider.certificates if c.number == provider.certificate_number), None)
 
 
-def certified_for(rows: list[ProviderOut]) -> dict[str, list[ProviderOut]]:
-    """Providers by the codes they are certified for on the day read: the same answer as listing
-    providers with `?item=` for each code, from one listing."""
-    by_code: dict[str, list[ProviderOut]] = {}
-    for row in rows:
-        for item in row.items:
-            by_code.setdefault(item.code, []).append(row)
-    return by_code
-
-
 def by_category(pairs: Iterable[tuple[Category, T]]) -> list[tuple[Category, list[T]]]:
     """Rows grouped by their category, categories in the catalogue's order."""
     groups: dict[Category, list[T]] = {}
     for category, row in pairs:
         groups.setdefault(category, []).append(row)
     return [(c, groups[c]) for c in Category if c in groups]
+
+
+# Providers a public page lists at most (the first by English name), and beside each item found by a
+# search; the API pages through the rest.
+LISTED = MAX_LIMIT
+HOLDERS_BESIDE_ITEM = 20
 
 
 # --- 1. search --------------------------------------------------------------------------------------------
@@ -94,17 +91,17 @@ async def home(request: Request, q: FromQuery[str | None] = None) -> Template:
     if not query:
         certified = await _certified_today()
         return page(request, "public/home.html", q="", day=day, certified=certified, main=main_certificate)
-    every = await providers.list_providers(q=None, item=None, status=None, day=day)
-    found = await providers.list_providers(q=query, item=None, status=None, day=day)
+    found = await providers.list_providers(q=query, item=None, status=None, day=day, limit=LISTED)
     items = find_items(await published_catalogue(), query, day)
+    holders = await providers.certified_for_items([f.entry.code for f in items], day, limit=HOLDERS_BESIDE_ITEM)
     return page(
         request,
         "public/home.html",
         q=query,
         day=day,
-        providers=found,
+        providers=found.rows,
         items=items,
-        holders=certified_for(every),
+        holders=holders,
         main=main_certificate,
     )
 
@@ -291,7 +288,7 @@ async def item_page(request: Request, code: FromPath[str]) -> Template:
     if history is None:
         raise DomainError("ITEM_NOT_FOUND", code=code)
     day = today_in_korea()
-    holders = await providers.list_providers(q=None, item=history.code, status=None, day=day)
+    holders = (await providers.list_providers(q=None, item=history.code, status=None, day=day, limit=LISTED)).rows
     return page(
         request,
         "public/item.html",
@@ -335,7 +332,8 @@ def _check_context(request: Request, **context: Any) -> dict[str, Any]:
 
 
 async def _certified_today() -> list[ProviderOut]:
-    return await providers.list_providers(q=None, item=None, status="active", day=today_in_korea())
+    listed = await providers.list_providers(q=None, item=None, status="active", day=today_in_korea(), limit=LISTED)
+    return listed.rows
 
 
 @get("/check")
