@@ -127,8 +127,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await refuse_unsafe_production(settings)
             if settings.dispatch_events:
                 await relay.start()  # first takes up what a crash left between commit and handling
+            rate_limit.start()
             yield
         finally:
+            await rate_limit.stop()
             await relay.stop()
             await release_engine(engine)
 
@@ -200,11 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Load shedding before routing: first the bound on requests in flight, then the per-client limits;
     # around both, the access line and the request id (so the fast refusals carry it too).
-    app.asgi_handler = RequestLog(
-        ConcurrencyLimit(
-            RateLimit(app.asgi_handler, settings, frozenset({accounts_urls.TOKEN})), settings.max_concurrent_requests
-        ),
-        settings,
-    )
+    rate_limit = RateLimit(app.asgi_handler, settings, frozenset({accounts_urls.TOKEN}))
+    app.asgi_handler = RequestLog(ConcurrencyLimit(rate_limit, settings.max_concurrent_requests), settings)
     document_the_contract(app)
     return app
