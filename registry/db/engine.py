@@ -105,6 +105,20 @@ class _SQLitePool:
                 await connection.close()
 
 
+def _fetch_all(connection: sqlite3.Connection, query: str, args) -> list:
+    cursor = connection.execute(query, args)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+async def run_statement(connection, query: str, args=None) -> list:
+    """One statement and its rows in one hop to the connection's thread: aiosqlite's execute, fetchall
+    and cursor close take three, and each hop is a wake-up of that thread and of the event loop."""
+    return await connection._execute(_fetch_all, connection._conn, query, args or [])
+
+
 async def _clean(connection) -> bool:
     """Whether a connection can go back to its pool: outside any transaction (rolled back if need be)."""
     try:
@@ -213,15 +227,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = self.pool()
         connection = await pool.acquire_reader()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            return await run_statement(connection, query, args)
         finally:
             await asyncio.shield(pool.release_reader(connection))
 
     async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
         # Piccolo re-sends "PRAGMA foreign_keys = 1" before every query; every pooled connection has it.
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await run_statement(connection, query, args)
 
     async def run_on_writer(self, querystring):
         """One statement on the writer connection, queued with the write transactions, committed on its
@@ -230,8 +242,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = self.pool()
         connection = await pool.acquire_writer()
         try:
-            async with connection.execute(query, args) as cursor:
-                return await cursor.fetchall()
+            return await run_statement(connection, query, args)
         finally:
             await asyncio.shield(pool.release_writer(connection))
 
