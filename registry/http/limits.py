@@ -16,7 +16,7 @@ import msgspec
 from piccolo.querystring import QueryString
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from registry.db.engine import PooledSQLiteEngine, current_engine
+from registry.db.engine import PooledSQLiteEngine, current_engine, replica_reads
 from registry.http.access import request_id_of
 from registry.http.client import client_address, trusted_networks
 from registry.http.problems import PROBLEM_JSON, problem_document, render
@@ -93,7 +93,8 @@ async def _run_on_primary(query: QueryString) -> list[dict]:
     engine = current_engine()
     if isinstance(engine, PooledSQLiteEngine):
         return await engine.run_on_writer(query)
-    return await engine.run_querystring(query, in_pool=True)
+    with replica_reads(False):
+        return await engine.run_querystring(query, in_pool=True)
 
 
 async def count_hit(bucket: str, window_start: int) -> int:
