@@ -248,12 +248,9 @@ class RateLimit:
         """Add the reads counted here since the last flush to the shared counters, one statement per
         window, and take up the shared counts (every worker's hits); a failure is logged and the hits
         wait for the next flush. Whether every statement went through."""
-        current = int(self.clock() // self.window) * self.window
         windows: dict[int, dict[str, int]] = {}
-        for bucket, count in list(self.reads.items()):
-            if count.window_start < current:  # its window is over: nothing left to decide with it
-                del self.reads[bucket]
-            elif count.pending:
+        for bucket, count in self.reads.items():
+            if count.pending:
                 count.sending, count.pending = count.sending + count.pending, 0
                 windows.setdefault(count.window_start, {})[bucket] = count.sending
         flushed = True
@@ -272,6 +269,10 @@ class RateLimit:
                     count.shared = max(count.shared, totals[bucket] - count.sending)
                 else:
                     count.pending += sent
+        # A window that is over decides nothing more: its counts are forgotten here (and its rows swept).
+        current = int(self.clock() // self.window) * self.window
+        for bucket in [b for b, count in self.reads.items() if count.window_start < current]:
+            del self.reads[bucket]
         return flushed
 
     async def _sweep(self, before: int) -> None:
