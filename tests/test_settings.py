@@ -53,7 +53,7 @@ def test_the_development_secret_and_short_secrets_keep_their_own_message():
 
 
 def test_read_replicas_are_postgresql_urls_beside_a_postgresql_primary():
-    primary = "postgres://registry:secret@127.0.0.1:5432/dtc_registry"
+    primary = "postgres://postgres:secret@127.0.0.1:5432/test"
     replicas = "postgres://registry:secret@db-replica-1/dtc_registry, postgresql://registry@db-replica-2/dtc_registry"
     settings = Settings.from_env({"DATABASE_URL": primary, "REGISTRY_READ_DATABASE_URLS": replicas})
     assert settings.read_database_urls == (
