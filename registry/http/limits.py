@@ -58,10 +58,22 @@ class ConcurrencyLimit:
             await refuse(scope, receive, send, busy)
             return
         self.in_flight += 1
+        answered = False
+
+        async def send_and_count(message: dict) -> None:
+            # A request counts until its answer is sent, not until its task ends: the client may send
+            # its next request on the same connection before this task has run its last lines.
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body") and not answered:
+                answered = True
+                self.in_flight -= 1
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_and_count)
         finally:
-            self.in_flight -= 1
+            if not answered:
+                self.in_flight -= 1
 
 
 def request_class(method: str, path: str, sign_in_paths: frozenset[str]) -> str | None:
@@ -147,7 +159,7 @@ class _ReadCount:
 # or at once when a client's unshared hits reach 1/FLUSH_SHARE of its limit: the slack of each worker
 # (README, "Load shedding").
 FLUSH_INTERVAL = 1.0
-FLUSH_SHARE = 20
+FLUSH_SHARE = 50
 
 
 def flush_share(limit: int) -> int:

@@ -13,7 +13,7 @@ from registry.app import create_app
 from registry.catalog import urls as catalog_urls
 from registry.db.engine import current_engine
 from registry.http import limits
-from registry.http.limits import HeaderTimeoutProtocol, flush_share, request_class
+from registry.http.limits import ConcurrencyLimit, HeaderTimeoutProtocol, flush_share, request_class
 from registry.providers import urls as provider_urls
 from registry.settings import Settings, SettingsError
 from tests.conftest import GENEROUS_LIMITS, running
@@ -64,6 +64,35 @@ async def test_beyond_the_bound_on_requests_in_flight_a_503_at_once(database):
         assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
         assert (await http.get(SEARCH)).status_code == 200  # room again
         assert limiter.in_flight == 0
+
+
+async def test_a_request_counts_until_its_answer_is_sent():
+    finish = asyncio.Event()
+
+    async def answers_then_tidies_up(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+        await finish.wait()  # work after the answer: the client may already send its next request
+
+    limiter = ConcurrencyLimit(answers_then_tidies_up, limit=1)
+    sent: list[dict] = []
+    answers = asyncio.Semaphore(0)
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body":
+            answers.release()
+
+    scope = {"type": "http", "path": "/api/v1", "method": "GET", "headers": []}
+    first = asyncio.create_task(limiter(scope, None, send))
+    await asyncio.wait_for(answers.acquire(), 5)
+    assert limiter.in_flight == 0
+    second = asyncio.create_task(limiter(scope, None, send))
+    await asyncio.wait_for(answers.acquire(), 5)
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [200, 200]  # not refused
+    finish.set()
+    await asyncio.gather(first, second)
+    assert limiter.in_flight == 0
 
 
 async def test_each_class_has_its_own_limit_per_client(database):
