@@ -31,6 +31,7 @@ from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.openapi import document_the_contract
 from registry.http.params import check_parameters
 from registry.http.problems import EXCEPTION_HANDLERS, http_response
+from registry.http.reads import PublicReadsOnReplicas
 from registry.http.requests import RegistryRequest
 from registry.http.security import DOCS_ASSETS_DIR, JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
 from registry.opendata.api import OpenDataController
@@ -42,6 +43,7 @@ from registry.pseudonymisation.api import PseudonymisationController
 from registry.settings import Settings
 from registry.web.pages import register_filters
 from registry.web.routes import TEMPLATES_DIR, not_found_page, pages_router
+from registry.web.session import SESSION_COOKIE
 
 DOCS_ASSETS = "/schema/assets"
 
@@ -113,7 +115,7 @@ async def refuse_unsafe_production(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; nothing touches the database until the app starts."""
     settings = settings or Settings.from_env()
-    engine = engine_from_url(settings.database_url)
+    engine = engine_from_url(settings.database_url, settings.read_database_urls)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -127,8 +129,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await refuse_unsafe_production(settings)
             if settings.dispatch_events:
                 await relay.start()  # first takes up what a crash left between commit and handling
+            rate_limit.start()
             yield
         finally:
+            await rate_limit.stop()
             await relay.stop()
             await release_engine(engine)
 
@@ -200,11 +204,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Load shedding before routing: first the bound on requests in flight, then the per-client limits;
     # around both, the access line and the request id (so the fast refusals carry it too).
-    app.asgi_handler = RequestLog(
-        ConcurrencyLimit(
-            RateLimit(app.asgi_handler, settings, frozenset({accounts_urls.TOKEN})), settings.max_concurrent_requests
-        ),
-        settings,
-    )
+    handler = app.asgi_handler
+    if settings.read_database_urls:  # inside the limits: their counters are written on the primary
+        handler = PublicReadsOnReplicas(handler, SESSION_COOKIE)
+    rate_limit = RateLimit(handler, settings, frozenset({accounts_urls.TOKEN}))
+    app.asgi_handler = RequestLog(ConcurrencyLimit(rate_limit, settings.max_concurrent_requests), settings)
     document_the_contract(app)
     return app

@@ -53,6 +53,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    # PostgreSQL read replicas for the public read path (anonymous GET requests); empty: the primary.
+    read_database_urls: tuple[str, ...] = ()
     environment: str = "development"  # development | production
     host: str = "127.0.0.1"
     port: int = 8000
@@ -119,8 +121,20 @@ class Settings:
         url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         if not url.startswith(("sqlite:", "postgres://", "postgresql://")):
             raise SettingsError("DATABASE_URL must start with sqlite:///, postgres:// or postgresql://")
+        read_urls = tuple(u.strip() for u in env.get("REGISTRY_READ_DATABASE_URLS", "").split(",") if u.strip())
+        if read_urls and not url.startswith(("postgres://", "postgresql://")):
+            raise SettingsError(
+                "REGISTRY_READ_DATABASE_URLS needs DATABASE_URL on PostgreSQL (replicas of its primary)"
+            )
+        for read_url in read_urls:
+            if not read_url.startswith(("postgres://", "postgresql://")):
+                raise SettingsError(
+                    "REGISTRY_READ_DATABASE_URLS: each entry must start with postgres:// or postgresql://, "
+                    f"not {read_url.split('://', 1)[0]!r}"
+                )
         return cls(
             database_url=url,
+            read_database_urls=read_urls,
             environment=environment,
             host=env.get("REGISTRY_HOST", "127.0.0.1"),
             port=number("REGISTRY_PORT", 8000),

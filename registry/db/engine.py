@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import asyncpg
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from registry.kernel.errors import DomainError
@@ -103,6 +103,20 @@ class _SQLitePool:
         for connection in connections:
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+def _fetch_all(connection: sqlite3.Connection, query: str, args) -> list:
+    cursor = connection.execute(query, args)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+async def run_statement(connection, query: str, args=None) -> list:
+    """One statement and its rows in one hop to the connection's thread: aiosqlite's execute, fetchall
+    and cursor close take three, and each hop is a wake-up of that thread and of the event loop."""
+    return await connection._execute(_fetch_all, connection._conn, query, args or [])
 
 
 async def _clean(connection) -> bool:
@@ -213,15 +227,13 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = self.pool()
         connection = await pool.acquire_reader()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            return await run_statement(connection, query, args)
         finally:
             await asyncio.shield(pool.release_reader(connection))
 
     async def _run_in_existing_connection(self, connection, query, args=None, query_type="generic", table=None):
         # Piccolo re-sends "PRAGMA foreign_keys = 1" before every query; every pooled connection has it.
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await run_statement(connection, query, args)
 
     async def run_on_writer(self, querystring):
         """One statement on the writer connection, queued with the write transactions, committed on its
@@ -230,8 +242,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         pool = self.pool()
         connection = await pool.acquire_writer()
         try:
-            async with connection.execute(query, args) as cursor:
-                return await cursor.fetchall()
+            return await run_statement(connection, query, args)
         finally:
             await asyncio.shield(pool.release_writer(connection))
 
@@ -241,19 +252,105 @@ class PooledSQLiteEngine(SQLiteEngine):
             await pool.close()
 
 
+_reads_on_replica: ContextVar[bool] = ContextVar("reads_on_replica", default=False)
+
+
+@contextlib.contextmanager
+def replica_reads(on: bool = True) -> Iterator[None]:
+    """Inside: `read_transaction` and queries outside any transaction read from a replica when the
+    engine has some (the public read path: anonymous GET requests); `replica_reads(False)` brings them
+    back to the primary (statements that write outside a transaction, such as the rate counters)."""
+    token = _reads_on_replica.set(on)
+    try:
+        yield
+    finally:
+        _reads_on_replica.reset(token)
+
+
+class _RoutedTransaction(PostgresTransaction):
+    """A transaction on the pool its engine chose, given back to that pool."""
+
+    __slots__ = ("_pool", "_replica")
+
+    def __init__(self, engine: ReplicatedPostgresEngine, allow_nested: bool = True, replica: bool = False):
+        super().__init__(engine=engine, allow_nested=allow_nested)
+        self._replica = replica
+
+    async def get_connection(self):
+        self._pool = (self._replica and self.engine.replica_pool()) or self.engine.pool
+        return await self._pool.acquire()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            await self._pool.release(self.connection)
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class ReplicatedPostgresEngine(PostgresEngine):
+    """PostgreSQL with read replicas: a pool per replica beside the primary's. Every transaction runs on
+    the primary (writes, and reads inside them, see their own work), except `read_transaction` under
+    `replica_reads()`; so do queries outside a transaction, unless under `replica_reads()`. Replicas
+    are taken in turn. Piccolo binds each table to one engine object: this one routes for all."""
+
+    def __init__(self, config: dict, replica_configs: list[dict]):
+        super().__init__(config=config)
+        self.replica_configs = replica_configs
+        self.replica_pools: list[asyncpg.Pool] = []
+        self._turn = 0
+
+    def replica_pool(self) -> asyncpg.Pool | None:
+        """The next replica's pool when the current context reads from replicas, else None."""
+        if not (self.replica_pools and _reads_on_replica.get()):
+            return None
+        self._turn = (self._turn + 1) % len(self.replica_pools)
+        return self.replica_pools[self._turn]
+
+    async def start_connection_pool(self, **kwargs) -> None:
+        await super().start_connection_pool(**kwargs)
+        for config in self.replica_configs:
+            self.replica_pools.append(await asyncpg.create_pool(**{**config, **kwargs}))
+
+    async def close_connection_pool(self) -> None:
+        pools, self.replica_pools = self.replica_pools, []
+        for pool in pools:
+            await pool.close()
+        await super().close_connection_pool()
+
+    async def _run_in_pool(self, query: str, args=None):
+        pool = self.replica_pool()
+        if pool is None:
+            return await super()._run_in_pool(query, args)
+        async with pool.acquire() as connection:
+            return await connection.fetch(query, *(args or []))
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _RoutedTransaction(engine=self, allow_nested=allow_nested)
+
+    def read_only_transaction(self) -> PostgresTransaction:
+        """`read_transaction`'s: on a replica under `replica_reads()`."""
+        return _RoutedTransaction(engine=self, replica=True)
+
+
 def sqlite_path(url: str) -> Path:
     """sqlite:///relative/file or sqlite:////absolute/file, as SQLAlchemy spells them."""
     path = url.removeprefix("sqlite:///")
     return Path(path)
 
 
-def engine_from_url(url: str) -> Engine:
-    if url.startswith("sqlite:"):
-        path = sqlite_path(url)
-        # timeout: the same 5 s as busy_timeout (SQLITE_PRAGMAS) for another process's lock.
-        return PooledSQLiteEngine(path=str(path), timeout=5)
+def postgres_config(url: str) -> dict:
+    """asyncpg's connection arguments from a postgres:// URL; `?sslmode=` or `?ssl=` is the TLS mode,
+    any other parameter a server setting (e.g. `?application_name=registry-web`)."""
     parts = urlsplit(url)
-    config = {
+    config: dict = {
         "host": parts.hostname or "127.0.0.1",
         "port": parts.port or 5432,
         "user": unquote(parts.username) if parts.username else "postgres",
@@ -261,7 +358,24 @@ def engine_from_url(url: str) -> Engine:
     }
     if parts.password:
         config["password"] = unquote(parts.password)
-    return PostgresEngine(config=config)
+    for key, value in parse_qsl(parts.query):
+        if key in ("sslmode", "ssl"):
+            config["ssl"] = value
+        else:
+            config.setdefault("server_settings", {})[key] = value
+    return config
+
+
+def engine_from_url(url: str, read_urls: Iterable[str] = ()) -> Engine:
+    """The engine for DATABASE_URL; on PostgreSQL with `read_urls`, one that reads from those replicas."""
+    if url.startswith("sqlite:"):
+        path = sqlite_path(url)
+        # timeout: the same 5 s as busy_timeout (SQLITE_PRAGMAS) for another process's lock.
+        return PooledSQLiteEngine(path=str(path), timeout=5)
+    replicas = [postgres_config(read_url) for read_url in read_urls]
+    if replicas:
+        return ReplicatedPostgresEngine(postgres_config(url), replicas)
+    return PostgresEngine(config=postgres_config(url))
 
 
 def describe(engine: Engine) -> str:
@@ -269,7 +383,11 @@ def describe(engine: Engine) -> str:
     if isinstance(engine, SQLiteEngine):
         return f"SQLite {engine.connection_kwargs['database']}"
     cfg = engine.config
-    return f"PostgreSQL {cfg.get('user')}@{cfg.get('host')}:{cfg.get('port')}/{cfg.get('database')}"
+    described = f"PostgreSQL {cfg.get('user')}@{cfg.get('host')}:{cfg.get('port')}/{cfg.get('database')}"
+    if isinstance(engine, ReplicatedPostgresEngine):
+        replicas = ", ".join(f"{c.get('user')}@{c.get('host')}:{c.get('port')}" for c in engine.replica_configs)
+        described += f" (public reads: {replicas})"
+    return described
 
 
 _current: Engine | None = None
@@ -382,7 +500,11 @@ async def read_transaction() -> AsyncIterator[None]:
     if engine.current_transaction.get() is not None:
         yield
         return
-    async with engine.transaction():
+    if isinstance(engine, ReplicatedPostgresEngine):
+        transaction = engine.read_only_transaction()  # on a replica for the public read path
+    else:
+        transaction = engine.transaction()
+    async with transaction:
         yield
 
 

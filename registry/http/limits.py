@@ -5,6 +5,7 @@ once beyond it, never a queue), per-client rate limits counted in the database e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -15,7 +16,7 @@ import msgspec
 from piccolo.querystring import QueryString
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from registry.db.engine import PooledSQLiteEngine, current_engine
+from registry.db.engine import PooledSQLiteEngine, current_engine, replica_reads
 from registry.http.access import request_id_of
 from registry.http.client import client_address, trusted_networks
 from registry.http.problems import PROBLEM_JSON, problem_document, render
@@ -57,10 +58,22 @@ class ConcurrencyLimit:
             await refuse(scope, receive, send, busy)
             return
         self.in_flight += 1
+        answered = False
+
+        async def send_and_count(message: dict) -> None:
+            # A request counts until its answer is sent, not until its task ends: the client may send
+            # its next request on the same connection before this task has run its last lines.
+            nonlocal answered
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body") and not answered:
+                answered = True
+                self.in_flight -= 1
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_and_count)
         finally:
-            self.in_flight -= 1
+            if not answered:
+                self.in_flight -= 1
 
 
 def request_class(method: str, path: str, sign_in_paths: frozenset[str]) -> str | None:
@@ -78,26 +91,46 @@ UPSERT = (
     "INSERT INTO rate_limit_window (bucket, window_start, hits) VALUES ({}, {}, 1) "
     "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_window.hits + 1 RETURNING hits"
 )
+# Many buckets' hits in one statement; `excluded.hits` is the row's share of this flush.
+ADD_HITS = (
+    "INSERT INTO rate_limit_window (bucket, window_start, hits) VALUES {} "
+    "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_window.hits + excluded.hits "
+    "RETURNING bucket, hits"
+)
+FLUSH_ROWS = 500  # buckets per statement: well below both engines' limits on bound parameters
+
+
+async def _run_on_primary(query: QueryString) -> list[dict]:
+    """A counter statement committed on its own; on SQLite queued on the writer connection."""
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine):
+        return await engine.run_on_writer(query)
+    with replica_reads(False):
+        return await engine.run_querystring(query, in_pool=True)
 
 
 async def count_hit(bucket: str, window_start: int) -> int:
     """One atomic statement: the hits of `bucket` in this window, this one included."""
-    engine = current_engine()
-    query = QueryString(UPSERT, bucket, window_start)
-    if isinstance(engine, PooledSQLiteEngine):
-        rows = await engine.run_on_writer(query)
-    else:
-        rows = await engine.run_querystring(query, in_pool=True)
+    rows = await _run_on_primary(QueryString(UPSERT, bucket, window_start))
     return rows[0]["hits"]
 
 
+async def add_hits(window_start: int, hits: dict[str, int]) -> dict[str, int]:
+    """Add each bucket's `hits` to its shared count in this window; the shared counts after."""
+    totals: dict[str, int] = {}
+    items = list(hits.items())
+    for start in range(0, len(items), FLUSH_ROWS):
+        chunk = items[start : start + FLUSH_ROWS]
+        values = QueryString(
+            ", ".join(["({}, {}, {})"] * len(chunk)), *(v for b, n in chunk for v in (b, window_start, n))
+        )
+        for row in await _run_on_primary(QueryString(ADD_HITS, values)):
+            totals[row["bucket"]] = row["hits"]
+    return totals
+
+
 async def forget_before(window_start: int) -> None:
-    engine = current_engine()
-    query = QueryString("DELETE FROM rate_limit_window WHERE window_start < {}", window_start)
-    if isinstance(engine, PooledSQLiteEngine):
-        await engine.run_on_writer(query)
-    else:
-        await engine.run_querystring(query, in_pool=True)
+    await _run_on_primary(QueryString("DELETE FROM rate_limit_window WHERE window_start < {}", window_start))
 
 
 def _refusal(kind: str, **params: Any) -> DomainError:
@@ -108,9 +141,37 @@ def _refusal(kind: str, **params: Any) -> DomainError:
     return DomainError("RATE_LIMITED.read", **params)
 
 
+class _ReadCount:
+    """One client's reads in one window as this worker sees them: the shared count at its last flush,
+    the hits being flushed now, and the hits since."""
+
+    __slots__ = ("pending", "sending", "shared", "window_start")
+
+    def __init__(self, window_start: int):
+        self.window_start, self.shared, self.sending, self.pending = window_start, 0, 0, 0
+
+    @property
+    def hits(self) -> int:
+        return self.shared + self.sending + self.pending
+
+
+# Reads are counted in memory and added to the shared counters at most every FLUSH_INTERVAL seconds,
+# or at once when a client's unshared hits reach 1/FLUSH_SHARE of its limit: the slack of each worker
+# (README, "Load shedding").
+FLUSH_INTERVAL = 1.0
+FLUSH_SHARE = 50
+
+
+def flush_share(limit: int) -> int:
+    """Unshared hits of one client after which a worker adds them to the shared count at once."""
+    return max(1, math.ceil(limit / FLUSH_SHARE))
+
+
 class RateLimit:
     """Fixed-window counters per client address and class of request (read, sign-in, write), kept in the
-    database so that every worker and host behind the proxy counts the same hits."""
+    database so that every worker and host behind the proxy counts the same hits. Sign-ins and writes
+    are counted there one statement per request; reads are counted in this worker and flushed in the
+    background (`start`/`stop` with the app's lifespan), so a read costs no database round trip."""
 
     def __init__(self, app: ASGIApp, settings: Settings, sign_in_paths: frozenset[str], clock=time.time):
         self.app, self.sign_in_paths = app, sign_in_paths
@@ -124,6 +185,10 @@ class RateLimit:
         self.clock = clock
         self.swept = 0
         self.sweeps: set[asyncio.Task] = set()
+        self.reads: dict[str, _ReadCount] = {}
+        self.read_share = flush_share(self.limits["read"])
+        self.flush_now = asyncio.Event()
+        self.flusher: asyncio.Task | None = None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = None
@@ -140,13 +205,87 @@ class RateLimit:
             sweep = asyncio.get_running_loop().create_task(self._sweep(window_start - self.window))
             self.sweeps.add(sweep)  # held until done, so that it is not collected half-way
             sweep.add_done_callback(self.sweeps.discard)
-        hits = await count_hit(f"{kind}:{client_address(scope, self.trusted)}", window_start)
+        bucket = f"{kind}:{client_address(scope, self.trusted)}"
+        if kind == "read" and self.flusher is not None:
+            hits = self._count_read(bucket, window_start)
+        else:
+            hits = await count_hit(bucket, window_start)
         if hits > limit:
             wait = max(1, math.ceil(window_start + self.window - now))
             refusal = _refusal(kind, limit=limit, window=self.window, wait=wait, headers={"Retry-After": str(wait)})
             await refuse(scope, receive, send, refusal)
             return
         await self.app(scope, receive, send)
+
+    def _count_read(self, bucket: str, window_start: int) -> int:
+        count = self.reads.get(bucket)
+        if count is None or count.window_start != window_start:
+            count = self.reads[bucket] = _ReadCount(window_start)
+        count.pending += 1
+        # Share at once while the answer may still change; a client refused already waits for the window.
+        if count.pending + count.sending >= self.read_share and count.shared <= self.limits["read"]:
+            self.flush_now.set()
+        return count.hits
+
+    def start(self) -> None:
+        """Flush the read counters in the background from now on (the app's start-up)."""
+        if self.flusher is None and self.limits["read"]:
+            self.flusher = asyncio.get_running_loop().create_task(self._flush_every(FLUSH_INTERVAL))
+
+    async def stop(self) -> None:
+        """Stop flushing after one last flush (the app's shutdown); a flush is never cut half-way, so
+        no hit is added twice."""
+        flusher, self.flusher = self.flusher, None
+        if flusher is not None:
+            self.flush_now.set()
+            await flusher
+
+    async def _flush_every(self, interval: float) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.flush_now.wait(), interval)
+            self.flush_now.clear()
+            stopping = self.flusher is None
+            try:
+                flushed = await self.flush()
+            except Exception:
+                log.warning("could not flush the read counters", exc_info=True)
+                flushed = False
+            if stopping:
+                return
+            if not flushed:  # the database is unwell: try again in a while, not in a loop
+                await asyncio.sleep(interval)
+
+    async def flush(self) -> bool:
+        """Add the reads counted here since the last flush to the shared counters, one statement per
+        window, and take up the shared counts (every worker's hits); a failure is logged and the hits
+        wait for the next flush. Whether every statement went through."""
+        windows: dict[int, dict[str, int]] = {}
+        for bucket, count in self.reads.items():
+            if count.pending:
+                count.sending, count.pending = count.sending + count.pending, 0
+                windows.setdefault(count.window_start, {})[bucket] = count.sending
+        flushed = True
+        for window_start, hits in windows.items():
+            try:
+                totals = await add_hits(window_start, hits)
+            except Exception:
+                log.warning("could not add %d clients' reads to the shared rate limits", len(hits), exc_info=True)
+                totals, flushed = {}, False
+            for bucket, sent in hits.items():
+                count = self.reads.get(bucket)
+                if count is None or count.window_start != window_start:
+                    continue
+                count.sending -= sent
+                if bucket in totals:
+                    count.shared = max(count.shared, totals[bucket] - count.sending)
+                else:
+                    count.pending += sent
+        # A window that is over decides nothing more: its counts are forgotten here (and its rows swept).
+        current = int(self.clock() // self.window) * self.window
+        for bucket in [b for b, count in self.reads.items() if count.window_start < current]:
+            del self.reads[bucket]
+        return flushed
 
     async def _sweep(self, before: int) -> None:
         try:
