@@ -24,6 +24,7 @@ from registry.accounts.service import demo_accounts_present, principal_for_token
 from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
 from registry.certification.api import ApplicationsController, CertificatesController, ValidationsController
+from registry.db import changes
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.access import RequestLog
 from registry.http.auth import TokenAuthentication
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pseudonymisation.rules(settings.rules_dir)  # reviewed files: a broken one stops the start, named
         wiring.bind(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
+        await changes.listen(engine)  # until it listens, every cache is bypassed; release_engine stops it
         relay = wiring.relay()
         try:
             if settings.is_production:
