@@ -20,14 +20,14 @@ from litestar.template.config import TemplateConfig
 from registry import __version__, wiring
 from registry.accounts import urls as accounts_urls
 from registry.accounts.api import AccountsController, UsersController
-from registry.accounts.service import demo_accounts_present, principal_for_token
+from registry.accounts.service import demo_accounts_present, token_holder
 from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
 from registry.certification.api import ApplicationsController, CertificatesController, ValidationsController
 from registry.db import changes
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.access import RequestLog
-from registry.http.auth import TokenAuthentication
+from registry.http.auth import PrincipalCache, TokenAuthentication
 from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.openapi import document_the_contract
 from registry.http.params import check_parameters
@@ -182,7 +182,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         before_request=check_parameters,
         before_send=[SecurityHeaders()],
-        middleware=[HeaderLimits(), TokenAuthentication(secret_key=settings.secret_key, resolve=principal_for_token)],
+        middleware=[
+            HeaderLimits(),
+            TokenAuthentication(secret_key=settings.secret_key, resolve=PrincipalCache(token_holder)),
+        ],
         request_class=RegistryRequest,
         request_max_body_size=JSON_BODY_MAX,  # the batch upload sets its own, larger limit
         state=State({"settings": settings}),
