@@ -28,6 +28,7 @@ from registry.db import changes
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.access import RequestLog
 from registry.http.auth import PrincipalCache, TokenAuthentication
+from registry.http.cache import PublicAnswers
 from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.openapi import document_the_contract
 from registry.http.params import check_parameters
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[SecurityHeaders()],
         middleware=[
             HeaderLimits(),
+            PublicAnswers(),  # anonymous requests only: before the bearer token is even looked at
             TokenAuthentication(secret_key=settings.secret_key, resolve=PrincipalCache(token_holder)),
         ],
         request_class=RegistryRequest,
