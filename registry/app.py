@@ -20,13 +20,15 @@ from litestar.template.config import TemplateConfig
 from registry import __version__, wiring
 from registry.accounts import urls as accounts_urls
 from registry.accounts.api import AccountsController, UsersController
-from registry.accounts.service import demo_accounts_present, principal_for_token
+from registry.accounts.service import demo_accounts_present, token_holder
 from registry.audit.api import AuditController
 from registry.catalog.api import CatalogueController
 from registry.certification.api import ApplicationsController, CertificatesController, ValidationsController
+from registry.db import changes
 from registry.db.engine import engine_from_url, prepare_engine, release_engine
 from registry.http.access import RequestLog
-from registry.http.auth import TokenAuthentication
+from registry.http.auth import PrincipalCache, TokenAuthentication
+from registry.http.cache import PublicAnswers
 from registry.http.limits import ConcurrencyLimit, RateLimit
 from registry.http.openapi import document_the_contract
 from registry.http.params import check_parameters
@@ -123,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pseudonymisation.rules(settings.rules_dir)  # reviewed files: a broken one stops the start, named
         wiring.bind(engine)
         await prepare_engine(engine, pool_max=settings.db_pool_max)
+        await changes.listen(engine)  # until it listens, every cache is bypassed; release_engine stops it
         relay = wiring.relay()
         try:
             if settings.is_production:
@@ -184,7 +187,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         before_request=check_parameters,
         before_send=[SecurityHeaders()],
-        middleware=[HeaderLimits(), TokenAuthentication(secret_key=settings.secret_key, resolve=principal_for_token)],
+        middleware=[
+            HeaderLimits(),
+            PublicAnswers(),  # anonymous requests only: before the bearer token is even looked at
+            TokenAuthentication(secret_key=settings.secret_key, resolve=PrincipalCache(token_holder)),
+        ],
         request_class=RegistryRequest,
         request_max_body_size=JSON_BODY_MAX,  # the batch upload sets its own, larger limit
         state=State({"settings": settings}),

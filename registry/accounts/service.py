@@ -76,7 +76,9 @@ async def issue_token(
     attempt is claimed against the account's and the client address's throttles (`throttle.py`); a
     blocked one is refused with 429 and Retry-After, and counts for nothing."""
     email = normalise_email(email)
-    async with write_transaction():
+    # Throttle counters and a new token are in no cache (unknown tokens are never remembered): these
+    # two writes leave the change signal alone, so sign-ins do not empty every worker's caches.
+    async with write_transaction(announce=False):
         claims = [await claim(CLIENT, client)] if client else []
         claims.append(await claim(ACCOUNT, email))
         await forget_stale()
@@ -101,7 +103,7 @@ async def issue_token(
     token = new_token()
     now = utcnow()
     expires_at = now + dt.timedelta(minutes=ttl_minutes)
-    async with write_transaction():
+    async with write_transaction(announce=False):
         await settle_success(email, client)
         await AccessToken.insert(
             AccessToken(
@@ -126,6 +128,13 @@ _TOKEN_COLUMNS = (
 
 
 async def principal_for_token(token: str, secret_key: str) -> Principal | None:
+    held = await token_holder(token, secret_key)
+    return None if held is None else held[0]
+
+
+async def token_holder(token: str, secret_key: str) -> tuple[Principal, dt.datetime] | None:
+    """Who a valid token signs in, and until when it is valid (None for an unknown, revoked or expired
+    token, or a disabled account)."""
     row = (
         await AccessToken.select(*_TOKEN_COLUMNS)
         .where(AccessToken.token_digest == token_digest(token, secret_key))
@@ -133,9 +142,11 @@ async def principal_for_token(token: str, secret_key: str) -> Principal | None:
     )
     if row is None or row["revoked_at"] is not None or not row["active"]:
         return None
-    if aware(row["expires_at"]) <= utcnow():
+    expires_at = aware(row["expires_at"])
+    if expires_at <= utcnow():
         return None
-    return Principal(row["user_id"], row["email"], row["display_name"], Role(row["role"]), row["provider_id"])
+    principal = Principal(row["user_id"], row["email"], row["display_name"], Role(row["role"]), row["provider_id"])
+    return principal, expires_at
 
 
 async def revoke_token(token: str, secret_key: str) -> bool:

@@ -16,6 +16,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from registry.db import changes
 from registry.kernel.errors import DomainError
 
 os.environ.setdefault("PICCOLO_CONF", "registry.piccolo_conf")
@@ -419,6 +420,7 @@ async def prepare_engine(engine: Engine, pool_max: int = 10) -> None:
 
 
 async def release_engine(engine: Engine) -> None:
+    await changes.release(engine)
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
     elif isinstance(engine, PooledSQLiteEngine):
@@ -457,36 +459,67 @@ def after_commit(callback: Callable[[], Awaitable[None]]) -> None:
 WRITE_LOCK_KEY = 0x4454_4352  # "DTCR"
 
 
+class _Announce:
+    """Whether the current write transaction tells the change signal (registry/db/changes.py) at commit."""
+
+    __slots__ = ("sent", "wanted")
+
+    def __init__(self, wanted: bool) -> None:
+        self.wanted, self.sent = wanted, False
+
+
+_announce: ContextVar[_Announce | None] = ContextVar("announce", default=None)
+
+
 @contextlib.asynccontextmanager
-async def write_transaction(*, dry_run: bool = False) -> AsyncIterator[None]:
+async def write_transaction(*, dry_run: bool = False, announce: bool = True) -> AsyncIterator[None]:
     """The one way to write: the write lock first (see WRITE_LOCK_KEY), then the work; a unique index
     refusing a row becomes a CONFLICT problem. A dry run does all the work, every check included, and
-    rolls it back at the end."""
+    rolls it back at the end. Its commit changes the change signal's generation in every process, so
+    every cache drops what it built before; `announce=False` only for bookkeeping no cache holds (the
+    outbox's leases), and a nested transaction that announces makes the whole one announce."""
     engine = current_engine()
     if engine.current_transaction.get() is not None:
         if dry_run:
             raise RuntimeError("a dry run cannot be nested in another write transaction")
+        outer = _announce.get()
+        if announce and outer is not None:
+            outer.wanted = True
         yield  # already inside the caller's write transaction: its commit covers this work
         return
     callbacks: list[Callable[[], Awaitable[None]]] = []
     token = _after_commit.set(callbacks)
+    state = _Announce(announce)
+    announce_token = _announce.set(state)
     try:
         if isinstance(engine, SQLiteEngine):
             async with _write_lock(engine), engine.transaction(transaction_type=TransactionType.immediate) as tx:
                 yield
                 if dry_run:
                     await tx.rollback()
+                elif state.wanted:
+                    # Still under the write lock: no other writer can commit between this and the bump.
+                    await tx.commit()
+                    changes.committed(engine)
         else:
             async with engine.transaction() as tx:
-                await engine.run_ddl(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                # The notification leaves at commit only: never on a rollback or a dry run.
+                lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+                await engine.run_ddl(f"{lock}, {changes.NOTIFY.removeprefix('SELECT ')}" if announce else lock)
+                state.sent = announce
                 yield
                 if dry_run:
                     await tx.rollback()
+                elif state.wanted and not state.sent:
+                    await engine.run_ddl(changes.NOTIFY)
+            if not dry_run and state.wanted:
+                changes.committed(engine)
     except Exception as exc:
         if is_unique_violation(exc):  # a concurrent twin got there first
             raise DomainError("CONFLICT.unique") from exc
         raise
     finally:
+        _announce.reset(announce_token)
         _after_commit.reset(token)
     if not dry_run:
         for callback in callbacks:

@@ -8,6 +8,7 @@ import io
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 
+from registry.db import changes
 from registry.db.engine import current_engine
 
 
@@ -34,7 +35,10 @@ async def upgrade() -> list[str]:
         result = await run_forwards(app_name="registry")
     if not result.success:
         raise MigrationFailed(result.message or chatter.getvalue())
-    return sorted(set(await applied_migrations()) - before)
+    applied = sorted(set(await applied_migrations()) - before)
+    if applied:  # the schema changed outside any write transaction: every cache starts again
+        await changes.announce(current_engine())
+    return applied
 
 
 async def create_database(url: str) -> bool:

@@ -6,6 +6,9 @@ presents a token must present a valid one.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
@@ -15,10 +18,57 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from registry.accounts.model import Principal, Role
+from registry.accounts.model import Principal, Role, token_digest
+from registry.db import changes
+from registry.db.engine import current_engine
+from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError
 
 TokenResolver = Callable[[str, str], Awaitable[Principal | None]]
+TokenHolder = Callable[[str, str], Awaitable[tuple[Principal, dt.datetime] | None]]
+
+PRINCIPAL_SECONDS = 5.0
+PRINCIPALS_MAX = 10_000
+
+
+class PrincipalCache:
+    """A TokenResolver that remembers who a valid token signs in, per worker: keyed by the token's
+    digest (no token is kept in memory), for at most PRINCIPAL_SECONDS and never past the token's
+    expiry, and only while the change signal's generation is the one the entry was read at. Sign-out,
+    disabling an account and a change of role are write transactions: they change the generation, so
+    they take effect at once on every worker. Unknown tokens are not remembered: a client trying made-up
+    tokens would otherwise push out the valid ones, and a valid client does not present them twice."""
+
+    def __init__(
+        self, resolve: TokenHolder, *, seconds: float = PRINCIPAL_SECONDS, max_entries: int = PRINCIPALS_MAX
+    ) -> None:
+        self.resolve, self.seconds, self.max_entries = resolve, seconds, max_entries
+        # digest -> (generation, kept until (monotonic), token expiry, principal)
+        self._entries: OrderedDict[str, tuple[tuple, float, dt.datetime, Principal]] = OrderedDict()
+
+    async def __call__(self, token: str, secret_key: str) -> Principal | None:
+        digest = token_digest(token, secret_key)
+        generation = changes.generation(current_engine())  # read before the lookup it vouches for
+        entry = self._entries.get(digest)
+        if entry is not None:
+            if (
+                generation is not None
+                and entry[0] == generation
+                and time.monotonic() < entry[1]
+                and utcnow() < entry[2]
+            ):
+                self._entries.move_to_end(digest)
+                return entry[3]
+            del self._entries[digest]
+        held = await self.resolve(token, secret_key)
+        if held is None:
+            return None
+        principal, expires_at = held
+        if generation is not None:
+            if len(self._entries) >= self.max_entries:
+                self._entries.popitem(last=False)
+            self._entries[digest] = (generation, time.monotonic() + self.seconds, expires_at, principal)
+        return principal
 
 
 class TokenAuthentication(ASGIMiddleware):

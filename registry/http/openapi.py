@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 from pydantic_core import core_schema
 
+from registry.http.cache import PUBLIC_ANSWERS
 from registry.http.problems import PROBLEM_JSON, TYPE_BASE, problem_catalogue
 
 BEARER = "bearerAuth"
@@ -231,6 +232,19 @@ def _etag(schema: dict[str, Any], components: dict[str, Any]) -> bool:
     )
 
 
+def _document_public_answer(responses: dict[str, Any], cache_control: str) -> None:
+    """The headers of an answer kept by registry/http/cache.py, and its 304."""
+    headers = responses["200"].setdefault("headers", {})
+    headers.setdefault("ETag", _header("the hash of the body; send it back as If-None-Match"))
+    headers["Cache-Control"] = _header(cache_control, enum=[cache_control])
+    headers["X-Cache"] = _header(
+        "where the answer came from: this worker's cache or not", enum=["hit", "miss", "bypass"]
+    )
+    responses.setdefault(
+        "304", {"description": "Not Modified: If-None-Match names the ETag of the current answer; no body"}
+    )
+
+
 def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
     """Complete Litestar's document in place (see the module's docstring); returns it."""
     components = document.setdefault("components", {})
@@ -297,6 +311,9 @@ def complete(document: dict[str, Any], app: Litestar) -> dict[str, Any]:
                 answer.setdefault("headers", {})["Idempotent-Replayed"] = _header(
                     "`true` when this is the stored answer to an earlier request with the same key", enum=["true"]
                 )
+        policy = PUBLIC_ANSWERS.get(operation.get("operationId") or "")
+        if policy is not None and "200" in responses:
+            _document_public_answer(responses, policy.decode())
         created = handler.opt.get("created")
         if created:
             target, parameters = created

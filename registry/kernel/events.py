@@ -104,7 +104,7 @@ class Relay:
         elif tried:  # a listener failed on these in this pass: a later pass tries them again
             only = f" AND id NOT IN ({', '.join(str(int(i)) for i in tried)})"
         skip = " FOR UPDATE SKIP LOCKED" if isinstance(current_engine(), PostgresEngine) else ""
-        async with write_transaction():
+        async with write_transaction(announce=False):  # leases: bookkeeping no cache holds
             rows = await OutboxEvent.raw(
                 "UPDATE outbox_event SET lease_until = {}, attempts = attempts + 1 WHERE id IN ("
                 "SELECT id FROM outbox_event WHERE handled_at IS NULL AND lease_until < {} AND attempts < {}"
@@ -119,12 +119,12 @@ class Relay:
                 await listener(event)
         except Exception as exc:  # left pending: the lease lapses and a later pass tries again
             log.exception("event %s (%s) failed; it will be retried", event.id, event.topic.value)
-            async with write_transaction():
+            async with write_transaction(announce=False):
                 await OutboxEvent.update({OutboxEvent.last_error: f"{type(exc).__name__}: {exc}"[:2000]}).where(
                     OutboxEvent.id == event.id
                 )
             return 0
-        async with write_transaction():
+        async with write_transaction(announce=False):
             await OutboxEvent.update({OutboxEvent.handled_at: utcnow(), OutboxEvent.last_error: ""}).where(
                 OutboxEvent.id == event.id
             )
@@ -169,7 +169,7 @@ class Relay:
         """Take up what an earlier process left (a crash between commit and handling), then keep polling."""
         global _relay
         if not isinstance(current_engine(), PostgresEngine):
-            async with write_transaction():  # one process on SQLite: any claim is a dead process's
+            async with write_transaction(announce=False):  # one process on SQLite: any claim is a dead process's
                 await OutboxEvent.update({OutboxEvent.lease_until: 0}).where(OutboxEvent.handled_at.is_null())
         _relay = self
         await self.drain()

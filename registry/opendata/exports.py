@@ -298,7 +298,7 @@ async def _read() -> Snapshot:
     return Snapshot(day, utcnow(), frames)
 
 
-_snapshots: RevisionCache[Snapshot] = RevisionCache(_revision, _read)
+_snapshots: RevisionCache[Snapshot] = RevisionCache(_revision, _read, besides=today_in_korea)
 
 
 # --- the files ------------------------------------------------------------------------------------------
