@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,19 +49,22 @@ class Lru(Generic[K, V]):
     def __init__(self, size: int) -> None:
         self.size = size
         self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()  # rules are compiled in a worker thread
 
     def get(self, key: K) -> V | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
 
     def put(self, key: K, value: V) -> V:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-        return value
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+            return value
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -114,20 +118,39 @@ class CompiledRules:
     def __init__(self, rules: RulesAtDates, *, scopes: int = 4096, days: int = 64, providers: int = 4096) -> None:
         self.rules = rules
         self._items: dict[str, tuple[list[dt.date], list[ItemScope]]] = {}
-        for row in rules.catalogue.sort(["code", "start"], maintain_order=True).iter_rows(named=True):
-            params = tuple((k, row[f"cat_{k}"]) for k in CATALOGUE_PARAMS if row[f"cat_{k}"] is not None)
+        catalogue = rules.catalogue.sort(["code", "start"], maintain_order=True)
+        columns = [
+            catalogue[c].to_list() for c in ("code", "start", "cat_code", *(f"cat_{k}" for k in CATALOGUE_PARAMS))
+        ]
+        flags = [catalogue[c].to_list() for c in ("open", "allowed_genes", "allowed_markers", "minors_ok", "disease")]
+        for (code, start, permission, *params), (open_, genes, markers, minors_ok, disease) in zip(
+            zip(*columns, strict=True), zip(*flags, strict=True), strict=True
+        ):
             answer = ItemScope(
-                row["cat_code"],
-                params,
-                bool(row["open"]),
-                frozenset(row["allowed_genes"] or ()),
-                frozenset(row["allowed_markers"] or ()),
-                bool(row["minors_ok"]),
-                bool(row["disease"]),
+                permission,
+                tuple((k, v) for k, v in zip(CATALOGUE_PARAMS, params, strict=True) if v is not None),
+                bool(open_),
+                frozenset(genes or ()),
+                frozenset(markers or ()),
+                bool(minors_ok),
+                bool(disease),
             )
-            starts, answers = self._items.setdefault(row["code"], ([], []))
-            starts.append(row["start"])
+            starts, answers = self._items.setdefault(code, ([], []))
+            starts.append(start)
             answers.append(answer)
+        # Sorted by their key, as columns, so that one provider's rows are a slice found by binary search.
+        self._certificates = _columns(
+            rules.certificates.sort(["provider_id", "start"]),
+            "provider_id", "start", "segment", "standing", "certificate", "since", "valid_until", "ground",
+        )  # fmt: skip
+        self._certified = _columns(rules.certified.sort("segment"), "segment", "code")
+        self._validations = _columns(
+            rules.validations.sort(["provider_id", "code", "val_start"]),
+            "provider_id",
+            "code",
+            "val_start",
+            "validated",
+        )
         editions = rules.editions.sort("start", maintain_order=True)
         self._edition_starts = editions["start"].to_list()
         self._editions = list(
@@ -188,34 +211,29 @@ class CompiledRules:
         return (certifications[at] if at >= 0 else None), validated
 
     def _provider_index(self, provider_id: int) -> tuple:
-        import polars as pl
-
-        rules = self.rules
-        segments = rules.certificates.filter(pl.col("provider_id") == provider_id).sort("start", maintain_order=True)
-        codes: dict[int, set[str]] = {}
-        if segments.height:
-            held = rules.certified.filter(pl.col("segment").is_in(segments["segment"].implode()))
-            for segment, code in held.select("segment", "code").iter_rows():
-                codes.setdefault(segment, set()).add(code)
-        certifications = [
-            _Certification(
-                row["start"],
-                row["standing"],
-                row["certificate"],
-                row["since"],
-                row["valid_until"],
-                row["ground"],
-                frozenset(codes.get(row["segment"], ())),
-            )
-            for row in segments.iter_rows(named=True)
-        ]
+        certifications = []
+        for _, start, segment, standing, certificate, since, valid_until, ground in _slice(
+            self._certificates, provider_id
+        ):
+            codes = frozenset(code for _, code in _slice(self._certified, segment))
+            certifications.append(_Certification(start, standing, certificate, since, valid_until, ground, codes))
         validations: dict[str, tuple[list[dt.date], list[bool]]] = {}
-        rows = rules.validations.filter(pl.col("provider_id") == provider_id).sort("val_start", maintain_order=True)
-        for code, start, covered in rows.select("code", "val_start", "validated").iter_rows():
+        for _, code, start, covered in _slice(self._validations, provider_id):
             days, answers = validations.setdefault(code, ([], []))
             days.append(start)
             answers.append(bool(covered))
         return [c.start for c in certifications], certifications, validations
+
+
+def _columns(frame, *names: str) -> tuple[list, list[tuple]]:
+    """A frame sorted by its first column, as that column and its rows (Python values)."""
+    return frame[names[0]].to_list(), frame.select(names).rows()
+
+
+def _slice(table: tuple[list, list[tuple]], key: object) -> list[tuple]:
+    """The rows of a `_columns` table whose first column is `key`."""
+    keys, rows = table
+    return rows[bisect.bisect_left(keys, key) : bisect.bisect_right(keys, key)]
 
 
 _compiled: Lru[int, CompiledRules] = Lru(4)  # one per database the process serves, and the one before

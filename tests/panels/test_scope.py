@@ -8,17 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-import msgspec
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.panels.engine import STEP_ORDER, RulesAtDates, check
-from registry.panels.model import PanelItem
-from registry.panels.rules import answers, frames, panel_rows
-from registry.panels.scope import Lru, check_one, compiled, scope_of
-from tests.panels.cases import CASES, RECORDS, VALIDATIONS, D, catalogue_with_test_edition
+from registry.panels.engine import STEP_ORDER, RulesAtDates
+from registry.panels.scope import Lru, compiled, scope_of
+from tests.panels.cases import CASES, RECORDS, VALIDATIONS, D, by_engine, by_scope, catalogue_with_test_edition
 
 CATALOGUE = catalogue_with_test_edition()
 RULES = RulesAtDates.build(CATALOGUE, RECORDS, VALIDATIONS)
@@ -50,28 +47,6 @@ panel = st.fixed_dictionaries(
         "claims": st.sampled_from(CLAIMS),
     }
 )
-
-
-def by_engine(rules: RulesAtDates, panels: list[dict]) -> list[dict]:
-    """The engine's answers to many panels, in one call (as a batch or a re-check runs it)."""
-    rows, claims = [], {}
-    for n, p in enumerate(panels):
-        items = [PanelItem.model_validate(i) for i in p["items"]]
-        rows += panel_rows(str(n), p["provider"], p["day"], p["target"], items)
-        claims[str(n)] = p["claims"]
-    result = check(*frames(rows, claims), rules)
-    out = answers(
-        result,
-        {str(n): p["provider"] for n, p in enumerate(panels)},
-        {str(n): p["target"] for n, p in enumerate(panels)},
-    )
-    return [out[str(n)] for n in range(len(panels))]
-
-
-def by_scope(rules: RulesAtDates, p: dict) -> dict:
-    items = [PanelItem.model_validate(i) for i in p["items"]]
-    scope = scope_of(rules, p["provider"], p["day"])
-    return msgspec.to_builtins(check_one(scope, items, target=p["target"], claims=p["claims"]))
 
 
 def as_panel(case) -> dict:
