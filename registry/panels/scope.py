@@ -83,7 +83,7 @@ class ItemScope:
     disease: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: a key of rendered findings
 class Scope:
     """A provider's permitted scope on one day (or, with no provider, the catalogue's alone)."""
 
@@ -295,23 +295,39 @@ def _symbol_findings(item: PanelItem, answer: ItemScope | None, open_mode: bool)
     return out
 
 
+# A finding's texts depend only on its scope, code, item and the symbol or phrase it names: rendered once.
+_rendered: Lru[tuple, tuple[str, ...]] = Lru(16384)
+
+
+def _render(scope: Scope, code: str, item: str | None, name: str, detail: str) -> tuple[str, ...]:
+    key = (scope, code, item, detail)
+    found = _rendered.get(key)
+    if found is None:
+        params: dict[str, object] = {"as_of": scope.day.isoformat()}
+        if item is not None:
+            params.update(
+                certificate=scope.certificate, since=scope.since, valid_until=scope.valid_until, ground=scope.ground
+            )
+            answer = scope.items.get(item)
+            if answer is not None:
+                params.update(answer.params)
+        if name:
+            params[name] = detail
+        f = finding(code, item, on=scope.day, **{k: v for k, v in params.items() if v is not None})
+        found = _rendered.put(key, (f.severity.value, f.message_ko, f.message_en, f.basis_ko, f.basis_en))
+    return found
+
+
 def check_one(scope: Scope, items: Sequence[PanelItem], *, target: str = "adult", claims: str = "") -> CheckOut:
     """One panel judged against a scope: the engine's answer (verdict, findings in its order, texts and
     bases), from dictionary lookups."""
-    day = scope.day
-    as_of = day.isoformat()
-    certificate_params = {
-        "certificate": scope.certificate,
-        "since": scope.since,
-        "valid_until": scope.valid_until,
-        "ground": scope.ground,
-    }
     active = scope.standing == "active"
-    found: list[tuple[tuple, str, str | None, dict]] = []  # (sort key, code, item, params)
+    found: list[tuple[tuple, str, str | None, str, str]] = []  # (sort key, code, item, placeholder, value)
 
-    def add(position: int, code: str, item: str | None, params: dict, gene="", marker="", phrase="") -> None:
+    def add(position: int, code: str, item: str | None, name: str = "", detail: str = "") -> None:
+        gene, marker, phrase = (detail if name == n else "" for n in ("gene", "marker", "phrase"))
         key = (position, STEP_ORDER.get(code, 9), code, gene == "", gene, marker == "", marker, phrase == "", phrase)
-        found.append((key, code, item, params))
+        found.append((key, code, item, name, detail))
 
     seen: set[str] = set()
     repeated: set[str] = set()
@@ -322,42 +338,36 @@ def check_one(scope: Scope, items: Sequence[PanelItem], *, target: str = "adult"
         catalogue_code = "UNKNOWN_ITEM" if answer is None else answer.finding
         if scope.per_institution and active and certified and catalogue_code in OWN_ITEM_OVERRIDES:
             catalogue_code = None
-        params = {"as_of": as_of, **certificate_params}
-        if answer is not None:
-            params.update(answer.params)
         allowed = catalogue_code is None and active and certified
         open_mode = catalogue_code is None and not allowed and answer is not None and answer.open
         if catalogue_code is not None:
-            add(position, catalogue_code, code, params)
+            add(position, catalogue_code, code)
         elif not (allowed or open_mode):
             add(position, STANDING_FINDINGS.get(scope.standing or "", "ITEM_NOT_CERTIFIED")
-                if scope.standing is not None else "PROVIDER_NOT_CERTIFIED", code, params)  # fmt: skip
+                if scope.standing is not None else "PROVIDER_NOT_CERTIFIED", code)  # fmt: skip
         for finding_code, placeholder, symbol in _symbol_findings(item, answer, open_mode):
-            add(position, finding_code, code, {**params, placeholder: symbol} if placeholder else params,
-                **({placeholder: symbol} if placeholder else {}))  # fmt: skip
+            add(position, finding_code, code, placeholder, symbol)
         known = answer is not None and catalogue_code != "UNKNOWN_ITEM"
         if known and target == "minor" and not answer.minors_ok:
-            add(position, "MINORS_NOT_PERMITTED", code, params)
+            add(position, "MINORS_NOT_PERMITTED", code)
         if known and answer.disease and code not in scope.validated:
-            add(position, "VALIDATION_REQUIRED", code, params)
+            add(position, "VALIDATION_REQUIRED", code)
         if code in seen and code not in repeated:  # one finding per repeated code, at its first repetition
             repeated.add(code)
-            add(position, "DUPLICATE_ITEM", code, params)
+            add(position, "DUPLICATE_ITEM", code)
         seen.add(code)
     for phrase in prohibited_phrases(claims):
-        add(CLAIMS_POSITION, "PROHIBITED_CLAIM", None, {"as_of": as_of, "phrase": phrase}, phrase=phrase)
+        add(CLAIMS_POSITION, "PROHIBITED_CLAIM", None, "phrase", phrase)
     found.sort(key=lambda f: f[0])
     findings = []
     blocked = False
-    for _, code, item, params in found:
-        f = finding(code, item, on=day, **{k: v for k, v in params.items() if v is not None})
-        blocked = blocked or f.severity == "error"
-        findings.append(
-            FindingOut(f.item, f.code, f.severity.value, f.message_ko, f.message_en, f.basis_ko, f.basis_en)
-        )
+    for _, code, item, name, detail in found:
+        severity, message_ko, message_en, basis_ko, basis_en = _render(scope, code, item, name, detail)
+        blocked = blocked or severity == "error"
+        findings.append(FindingOut(item, code, severity, message_ko, message_en, basis_ko, basis_en))
     return CheckOut(
         verdict="not_permitted" if blocked else "permitted",
-        as_of=as_of,
+        as_of=scope.day.isoformat(),
         catalog_version=scope.catalog_version,
         provider_id=scope.provider_id,
         target=target,
