@@ -19,6 +19,7 @@ from registry.db.cache import RevisionCache
 from registry.kernel.errors import DomainError, FieldError
 from registry.panels.engine import PANEL_SCHEMA, ROW_SCHEMA, CheckResult, RulesAtDates
 from registry.panels.model import PanelItem
+from registry.panels.scope import compiled
 from registry.providers.tables import Provider
 
 
@@ -37,7 +38,13 @@ async def _build() -> tuple[RulesAtDates, Catalogue]:
     catalogue = await published_catalogue()
     records = await certificate_records()
     validations = await validation_records()
-    return await anyio.to_thread.run_sync(RulesAtDates.build, catalogue, records, validations), catalogue
+    return await anyio.to_thread.run_sync(_rules_at_dates, catalogue, records, validations), catalogue
+
+
+def _rules_at_dates(catalogue: Catalogue, records: list, validations: list) -> RulesAtDates:
+    rules = RulesAtDates.build(catalogue, records, validations)
+    compiled(rules)  # what single checks read, compiled here: off the event loop, once per revision
+    return rules
 
 
 _rules: RevisionCache[tuple[RulesAtDates, Catalogue]] = RevisionCache(_revision, _build)

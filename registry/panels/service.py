@@ -1,18 +1,16 @@
 """Panel checks as use cases: one panel (nothing stored), registered panels and their latest check, and
 the re-check that follows every change of a certificate or of the permitted list (a listener of their
-domain events). Every path builds the same rows and calls the same engine."""
+domain events). One panel (a check, a registration) is judged against the provider's compiled scope on the
+day; many (re-checks) by the engine; both read the same rule tables and give the same answer."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
-import weakref
 from collections.abc import Iterable
 
 import anyio
 import msgspec
-import polars as pl
 
 from registry.accounts.model import Principal, Role
 from registry.audit.service import SYSTEM, Actor, record
@@ -21,7 +19,7 @@ from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, not_found
 from registry.kernel.events import DomainEvent
-from registry.panels.engine import CheckResult, RulesAtDates, check
+from registry.panels.engine import RulesAtDates, check
 from registry.panels.model import CheckOut, PanelItem, PanelOut, PanelRegistration, PanelRequest
 from registry.panels.rules import (
     answers,
@@ -32,69 +30,8 @@ from registry.panels.rules import (
     panel_rows,
     provider_for,
 )
+from registry.panels.scope import check_one, scope_of
 from registry.panels.tables import Panel
-
-
-class SingleChecks:
-    """Single checks share engine calls: while the engine works on some, the requests that arrive wait
-    and then go through together, as one batch. An idle registry adds no waiting; a busy one pays the
-    engine's fixed cost once per batch instead of once per request. Same engine, same answers."""
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[RulesAtDates, list[dict], str, asyncio.Future]] = []
-        self.draining = False
-
-    async def check(self, rules: RulesAtDates, rows: list[dict], claims: str) -> CheckResult:
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append((rules, rows, claims, future))
-        if not self.draining:
-            self.draining = True
-            asyncio.get_running_loop().create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        try:
-            while self.pending:
-                batch, self.pending = self.pending, []
-                groups: dict[int, list] = {}
-                for entry in batch:
-                    groups.setdefault(id(entry[0]), []).append(entry)
-                for entries in groups.values():
-                    await self._run(entries)
-        finally:
-            self.draining = False
-
-    async def _run(self, entries: list) -> None:
-        rules = entries[0][0]
-        rows, claims = [], {}
-        for n, (_, panel_rows_, text, _) in enumerate(entries):
-            key = str(n)
-            rows += [{**r, "panel_id": key} for r in panel_rows_]
-            claims[key] = text
-        try:
-            result = await anyio.to_thread.run_sync(check, *frames(rows, claims), rules)
-        except Exception as exc:  # every waiting request learns of the failure
-            for *_, future in entries:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        panels_by = result.panels.partition_by("panel_id", as_dict=True)
-        findings_by = result.findings.partition_by("panel_id", as_dict=True) if result.findings.height else {}
-        empty = result.findings.clear()
-        for n, (*_, future) in enumerate(entries):
-            key = (str(n),)
-            if not future.done():
-                future.set_result(CheckResult(panels_by[key], findings_by.get(key, empty)))
-
-
-_single_checks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def single_checks() -> SingleChecks:
-    loop = asyncio.get_running_loop()
-    if loop not in _single_checks:
-        _single_checks[loop] = SingleChecks()
-    return _single_checks[loop]
 
 
 async def check_panel(principal: Principal, request: PanelRequest) -> CheckOut:
@@ -106,23 +43,18 @@ async def check_panel(principal: Principal, request: PanelRequest) -> CheckOut:
 
 async def check_panel_public(request: PanelRequest) -> CheckOut:
     """Anyone's check of a panel of a provider it names (the public checker page): no one signed in, nothing
-    stored, the same engine and rows as `check_panel`."""
+    stored, the same path as `check_panel`."""
     provider_id = named_provider(request.provider_id)
     await known_provider(provider_id)
     return await _check_one(provider_id, request)
 
 
 async def _check_one(provider_id: int, request: PanelRequest) -> CheckOut:
+    """One panel against the provider's compiled scope on the day: dictionary lookups, microseconds, so
+    on the event loop (the engine's answer: tests/panels/test_scope.py)."""
     day = request.as_of or today_in_korea()
     rules, _ = await current_rules()
-    result = await single_checks().check(
-        rules, panel_rows("panel", provider_id, day, request.target, request.items), request.claims
-    )
-    result = CheckResult(
-        result.panels.with_columns(pl.lit("panel").alias("panel_id")),
-        result.findings.with_columns(pl.lit("panel").alias("panel_id")),
-    )
-    return msgspec.convert(answers(result, {"panel": provider_id}, {"panel": request.target})["panel"], CheckOut)
+    return check_one(scope_of(rules, provider_id, day), request.items, target=request.target, claims=request.claims)
 
 
 # --- registered panels -------------------------------------------------------------------------------
@@ -176,7 +108,10 @@ async def register_panel(principal: Principal, registration: PanelRegistration) 
         "claims": registration.claims,
         "items": json.dumps([i.model_dump() for i in registration.items], ensure_ascii=False),
     }
-    latest = (await anyio.to_thread.run_sync(check_stored, [{**row, "id": 0}], day, rules))["0"]
+    scope = scope_of(rules, principal.provider_id, day)
+    latest = msgspec.to_builtins(
+        check_one(scope, registration.items, target=registration.target, claims=registration.claims)
+    )
     async with write_transaction():
         # Counted under the write lock, so concurrent registrations cannot pass the limit together.
         if await Panel.count().where(Panel.provider == principal.provider_id) >= MAX_PANELS_PER_PROVIDER:

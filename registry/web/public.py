@@ -361,7 +361,7 @@ def _items_problem(words: Words, problem: FormProblem, lines: list[int]) -> Form
 
 @post("/check")
 async def check_submit(request: Request, data: FormData) -> Template:
-    """Check the panel with the same engine as POST /api/v1/panels/check, for the provider named."""
+    """Check the panel as POST /api/v1/panels/check does, for the provider named."""
     words = words_for(request)
     form = {k: (v if isinstance(v, str) else "") for k, v in data.items() if k != "_csrf_token"}
     choices = await _certified_today()

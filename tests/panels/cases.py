@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from registry.catalog.files import read_catalogue_dir
 from registry.catalog.model import Catalogue, CertifiedItem, EntryFile, MinorsPolicy
 from registry.certification.model import CertificateEventView, CertificateKind, CertificateRecord, EventKind
 from registry.certification.model.validations import ValidationRecord
+from registry.panels.engine import RulesAtDates, check
+from registry.panels.model import PanelItem
+from registry.panels.rules import answers, frames, panel_rows
+from registry.panels.scope import check_one, scope_of
 from tests.conftest import rules_path
 
 D = dt.date.fromisoformat
@@ -184,3 +190,28 @@ CASES = [
      {("QQQ-1", "UNKNOWN_ITEM"), ("NUT-VITC", "ITEM_NOT_YET_PERMITTED")}),
     ("issue's example request", "2024-03-01", CERTIFIED, "adult", [item("NUT-VITC", ["SLC23A1"], ["rs33972313"])], "", "permitted", set()),
 ]  # fmt: skip
+
+
+# Panels as {"provider", "day", "target", "items", "claims"}: the engine's answers and the scope's, alike.
+
+
+def by_engine(rules: RulesAtDates, panels: list[dict]) -> list[dict]:
+    """The engine's answers to many panels, in one call (as a batch or a re-check runs it)."""
+    rows, claims = [], {}
+    for n, p in enumerate(panels):
+        items = [PanelItem.model_validate(i) for i in p["items"]]
+        rows += panel_rows(str(n), p["provider"], p["day"], p["target"], items)
+        claims[str(n)] = p["claims"]
+    result = check(*frames(rows, claims), rules)
+    out = answers(
+        result,
+        {str(n): p["provider"] for n, p in enumerate(panels)},
+        {str(n): p["target"] for n, p in enumerate(panels)},
+    )
+    return [out[str(n)] for n in range(len(panels))]
+
+
+def by_scope(rules: RulesAtDates, p: dict) -> dict:
+    items = [PanelItem.model_validate(i) for i in p["items"]]
+    scope = scope_of(rules, p["provider"], p["day"])
+    return msgspec.to_builtins(check_one(scope, items, target=p["target"], claims=p["claims"]))

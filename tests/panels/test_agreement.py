@@ -1,5 +1,6 @@
 """Single, registered and batch checks agree finding for finding (a property test over random panels),
-on SQLite and PostgreSQL, through HTTP."""
+on SQLite and PostgreSQL, through HTTP; and in process, on many more random panels, the compiled scope
+(single checks, registrations) and the engine (batches, re-checks) on the rules each database holds."""
 
 import csv
 import datetime as dt
@@ -14,6 +15,8 @@ from registry.accounts.service import create_user
 from registry.certification.history_import import import_history
 from registry.kernel.clock import today_in_korea
 from registry.panels import urls
+from registry.panels.rules import current_rules
+from tests.panels.cases import by_engine, by_scope
 from tests.workflow import PASSWORD, business_number, sign_in, unique
 
 CODES = ["NUT-VITC", "NUT-VITD", "HLT-BMI", "HLT-GLU", "HLT-BP", "SKN-ELAST", "SKN-KELOID", "SKN-HAIRLOSS", "EXE-STR",
@@ -116,6 +119,44 @@ def test_property_examples_ran():
     for kind, counts in _counts.items():
         print(f"{kind}: {counts['examples']} examples, {counts['registered']} also registered")
         assert counts["examples"] >= 60
+
+
+# Dates across every edition since 2016 and the lab's certificate events, and the days before them.
+EDGES = ["2016-06-29", "2016-06-30", "2020-02-16", "2020-02-17", "2021-03-03", "2022-12-29", "2022-12-30",
+         "2023-04-13", "2023-04-14", "2023-06-29", "2023-09-13", "2023-12-21", "2023-12-29", "2023-12-30",
+         "2024-04-04", "2024-05-19", "2024-05-20", "2024-07-09", "2024-08-18", "2024-08-19", "2025-11-28",
+         "2025-12-29", "2025-12-30", "2028-12-29", "2028-12-30"]  # fmt: skip
+in_process_item = st.fixed_dictionaries(
+    {"code": st.sampled_from([*CODES, "NUT-VITD", "SKN-KELOID", "TRT-CAFMET", "ANC-ANCESTRY", "hlt-bmi"]),
+     "genes": st.lists(st.sampled_from([*SYMBOLS, "rs", "a b", "FTO-", "CYP1A2", "NEDD4"]), max_size=3),
+     "markers": st.lists(st.sampled_from([*SYMBOLS, "rs2228570"]), max_size=2)}
+)  # fmt: skip
+in_process_panel = st.fixed_dictionaries(
+    {"items": st.lists(in_process_item, min_size=1, max_size=5), "target": st.sampled_from(["adult", "minor"]),
+     "claims": st.sampled_from([*CLAIMS, "Diagnoses and cures. diagnoses again."]), "who": st.sampled_from(["lab", "other"]),
+     "day": st.one_of(st.sampled_from(EDGES).map(dt.date.fromisoformat), st.dates(dt.date(2015, 1, 1), dt.date(2029, 12, 31)))}
+)  # fmt: skip
+_in_process: dict[str, int] = {}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(batch=st.lists(in_process_panel, min_size=10, max_size=30))
+async def test_scope_and_engine_agree_in_process(client, database, batch):
+    if database.url not in _labs:
+        _labs[database.url] = await lab_with_history(client)
+    lab, _ = _labs[database.url]
+    rules, _ = await current_rules()
+    panels = [{**p, "provider": lab if p["who"] == "lab" else lab + 1_000_000} for p in batch]
+    for panel, expected in zip(panels, by_engine(rules, panels), strict=True):
+        assert by_scope(rules, panel) == expected, panel
+    _in_process[database.kind] = _in_process.get(database.kind, 0) + len(panels)
+
+
+def test_in_process_examples_ran():
+    """Reports how many panels each engine's data compared in process."""
+    for kind, count in _in_process.items():
+        print(f"{kind}: {count} panels compared in process")
+        assert count >= 400
 
 
 def test_json_lines_and_parquet_batches_match_csv(tmp_path):

@@ -149,7 +149,7 @@ async def test_batch_in_three_formats_and_its_errors(client):
 
 
 async def test_concurrent_single_checks_answer_each_their_own(client):
-    """Single checks that arrive together share engine calls; each still gets its own answer."""
+    """Single checks that arrive together each get their own answer."""
     import asyncio
 
     staff = await make_staff(client)
