@@ -245,142 +245,42 @@ def _rules_table() -> pl.DataFrame:
 
 
 def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> CheckResult:
-    """Judge every panel item row, and every panel's claims and duplicates."""
-    rows = rows.select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()]).sort("as_of", maintain_order=True)
-    rows = rows.join_asof(
-        rules.catalogue, left_on="as_of", right_on="start", by="code", strategy="backward", check_sortedness=False
+    """Judge every panel item row, and every panel's claims and duplicates.
+
+    Rows alike in what the catalogue and the certificates are asked (provider, item, date, target) are
+    judged once, as one key, and their findings rendered once; the rows take their key's findings by a
+    join on an integer. Only genes and markers, duplicates and claims are looked at row by row."""
+    rows = rows.select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()]).with_row_index("row")
+    rows = rows.with_columns(_key_ids(rows).alias("key"))
+    keys = _judge_keys(rows.select("key", *KEY_COLUMNS).filter(pl.col("key").is_first_distinct()), rules)
+    key_findings = _rendered(_key_findings(keys))
+    item_findings = rows.select("panel_id", "position", "key").join(key_findings, on="key", how="inner")
+    firsts = _first_rows(rows)
+    extra = pl.concat(
+        [_symbol_findings(rows, keys), _duplicates(rows), _claims(panels, firsts)], how="diagonal_relaxed"
     )
-    rows = rows.join_asof(
-        rules.editions.select("start", "per_institution").rename({"start": "edition_start"}),
-        left_on="as_of",
-        right_on="edition_start",
-        strategy="backward",
-        check_sortedness=False,
+    extra = extra.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in EXTRA_PARAMS if c not in extra.columns)
+    # Each distinct message is rendered once (a duplicate or a malformed gene recurs across many panels).
+    messages = extra.select(EXTRA_PARAMS).unique().with_row_index("message")
+    extra = extra.select("panel_id", "position", *EXTRA_PARAMS).join(
+        messages, on=EXTRA_PARAMS, how="left", nulls_equal=True
     )
-    rows = rows.join_asof(
-        rules.certificates.drop("start").with_columns(rules.certificates["start"].alias("cert_start")),
-        left_on="as_of",
-        right_on="cert_start",
-        by="provider_id",
-        strategy="backward",
-        check_sortedness=False,
-    )
-    # A disease item's validation on record for this provider (none for a check without a provider).
-    rows = rows.join_asof(
-        rules.validations,
-        left_on="as_of",
-        right_on="val_start",
-        by=["provider_id", "code"],
-        strategy="backward",
-        check_sortedness=False,
-    )
-    rows = rows.join(rules.certified, on=["segment", "code"], how="left").with_columns(
-        pl.col("certified").fill_null(False),
-        pl.col("validated").fill_null(False),
-        pl.col("genes").fill_null([]),
-        pl.col("markers").fill_null([]),
-    )
-    catalogue_code = pl.when(pl.col("open").is_null()).then(pl.lit("UNKNOWN_ITEM")).otherwise(pl.col("cat_code"))
-    # From 2022-12-30 a laboratory's scope is its own certified items (Art. 49-2(2)): an item its active
-    # certificate covers is not gated by the editions (the announced union) unless one withdrew it.
-    own_item = pl.col("per_institution").fill_null(False) & (pl.col("standing") == "active") & pl.col("certified")
-    catalogue_code = (
-        pl.when(own_item & catalogue_code.is_in(["UNKNOWN_ITEM", "ITEM_NOT_YET_PERMITTED"]))
-        .then(pl.lit(None, dtype=pl.String))
-        .otherwise(catalogue_code)
-    )
-    rows = rows.with_columns(catalogue_code.alias("cat_code"))
-    known = pl.col("open").is_not_null() & (pl.col("cat_code").fill_null("") != "UNKNOWN_ITEM")
-    allowed = pl.col("cat_code").is_null() & (pl.col("standing") == "active") & pl.col("certified")
-    open_mode = pl.col("cat_code").is_null() & ~allowed & pl.col("open")
-    access_code = (
-        pl.when(pl.col("cat_code").is_not_null() | allowed | open_mode)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(pl.col("standing").is_null())
-        .then(pl.lit("PROVIDER_NOT_CERTIFIED"))
-        .when(pl.col("standing") == "suspended")
-        .then(pl.lit("CERTIFICATE_SUSPENDED"))
-        .when(pl.col("standing") == "revoked")
-        .then(pl.lit("CERTIFICATE_REVOKED"))
-        .when(pl.col("standing") == "expired")
-        .then(pl.lit("CERTIFICATE_EXPIRED"))
-        .otherwise(pl.lit("ITEM_NOT_CERTIFIED"))
-    )
-    rows = rows.with_columns(access_code.alias("access_code"), open_mode.alias("open_mode")).with_row_index("row")
-    symbol_findings = _symbol_findings(rows)
-    base = [
-        "row",
-        "panel_id",
-        "position",
-        "code",
-        "as_of",
-        *[f"cat_{k}" for k in ("edition", "first_listed", "withdrawn_in", "until")],
-        "certificate",
-        "since",
-        "valid_until",
-        "ground",
-    ]
-    parts = [
-        rows.filter(pl.col("cat_code").is_not_null()).select(*base, pl.col("cat_code").alias("finding")),
-        rows.filter(pl.col("access_code").is_not_null()).select(*base, pl.col("access_code").alias("finding")),
-        symbol_findings.join(rows.select(base), on="row", how="left"),
-        rows.filter(known & (pl.col("target") == "minor") & ~pl.col("minors_ok")).select(
-            *base, pl.lit("MINORS_NOT_PERMITTED").alias("finding")
-        ),
-        rows.filter(known & pl.col("disease") & ~pl.col("validated")).select(
-            *base, pl.lit("VALIDATION_REQUIRED").alias("finding")
-        ),
-        rows.filter(~pl.struct("panel_id", "code").is_first_distinct())
-        .sort("position")
-        .unique(["panel_id", "code"], keep="first")
-        .select(*base, pl.lit("DUPLICATE_ITEM").alias("finding")),
-    ]
-    item_findings = pl.concat(parts, how="diagonal_relaxed")
-    panel_dates = rows.group_by("panel_id").agg(pl.col("as_of").first())
-    claims = (
-        panels.select(pl.col("panel_id").cast(pl.String), pl.col("claims").cast(pl.String).fill_null(""))
-        .filter(pl.col("claims") != "")
-        .with_columns(pl.col("claims").str.extract_all(claims_regex()).alias("phrase"))
-        .explode("phrase")
-        .drop_nulls("phrase")
-        .with_columns(pl.col("phrase").str.to_lowercase())
-        .unique(["panel_id", "phrase"], keep="first", maintain_order=True)
-        .select(
-            "panel_id",
-            "phrase",
-            pl.lit("PROHIBITED_CLAIM").alias("finding"),
-            pl.lit(1_000_000, dtype=pl.Int32).alias("position"),
-        )
-        .join(panel_dates, on="panel_id", how="left")
-    )
-    findings = pl.concat([item_findings, claims], how="diagonal_relaxed")
-    findings = attach_bases(findings, "as_of", code_column="finding")
-    findings = findings.with_columns(
-        pl.col("code").alias("item"),
-        pl.col("finding").alias("code"),
-        pl.col("as_of").cast(pl.String),
-        *[pl.col(f"cat_{k}").alias(k) for k in ("edition", "first_listed", "withdrawn_in", "until")],
-        pl.col("since").cast(pl.String),
-        pl.col("ground").cast(pl.String),
-        pl.lit(None, dtype=pl.String).alias("count"),
-    )
-    for column in PARAMS:
-        if column not in findings.columns:
-            findings = findings.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    extra = extra.select("panel_id", "position", "message").join(_rendered(messages), on="message", how="left")
+    findings = pl.concat([item_findings, extra.drop("message")], how="diagonal_relaxed")
     # Order: by panel, items by position, steps in the order README "Panel checks" gives.
-    findings = findings.join(_rules_table(), on="code", how="left").sort(
+    findings = findings.sort(
         ["panel_id", "position", "step", "code", "gene", "marker", "phrase"], nulls_last=True
+    ).select(FINDING_COLUMNS)
+    blocked = findings.filter(pl.col("severity") == "error").select("panel_id").unique()
+    first = (
+        firsts.join(keys.select("key", "certificate", "standing"), on="key", how="left")
+        .sort("as_of")
+        .join_asof(rules.editions, left_on="as_of", right_on="start", strategy="backward")
     )
-    findings = render_messages(findings).select(FINDING_COLUMNS)
-    verdicts = findings.group_by("panel_id").agg((pl.col("severity") == "error").any().alias("blocked"))
-    first = rows.group_by("panel_id").agg(
-        pl.col("as_of").first(), pl.col("certificate").first(), pl.col("standing").first()
-    )
-    first = first.sort("as_of").join_asof(rules.editions, left_on="as_of", right_on="start", strategy="backward")
     result = (
         panels.select(pl.col("panel_id").cast(pl.String))
         .join(first, on="panel_id", how="left")
-        .join(verdicts, on="panel_id", how="left")
+        .join(blocked.with_columns(pl.lit(True).alias("blocked")), on="panel_id", how="left")
         .select(
             "panel_id",
             pl.when(pl.col("blocked").fill_null(False))
@@ -396,7 +296,216 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     return CheckResult(result, findings)
 
 
-def _symbol_findings(rows: pl.DataFrame) -> pl.DataFrame:
+# What a finding found row by row (symbols, duplicates, claims) says depends on no more than these.
+EXTRA_PARAMS = ["finding", "code", "as_of", "gene", "marker", "phrase"]
+
+# What the date-dependent rules read of a row: rows alike in these are judged once.
+KEY_COLUMNS = ["provider_id", "code", "as_of", "target"]
+
+
+def _key_ids(rows: pl.DataFrame) -> pl.Series:
+    """A number per row, equal for rows alike in KEY_COLUMNS and different otherwise: a hash of the four
+    columns (cheap: no string is compared), checked against each key's first row; should two keys share
+    a hash, the rows are numbered by an exact join instead."""
+    hashed = rows.select(
+        (
+            pl.col("provider_id").hash(1)
+            ^ pl.col("code").hash(2)
+            ^ (pl.col("as_of").hash(3) * 31)
+            ^ (pl.col("target").hash(4) * 131)
+        ).alias("key"),
+        *KEY_COLUMNS,
+    )
+    seen = hashed.filter(pl.col("key").is_first_distinct())
+    against = hashed.join(seen, on="key", how="left", suffix="_first")
+    if against.select(pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_first")) for c in KEY_COLUMNS).all()).item():
+        return hashed["key"]
+    exact = rows.select(KEY_COLUMNS).unique().with_row_index("key").with_columns(pl.col("key").cast(pl.UInt64))
+    return rows.select(KEY_COLUMNS).join(exact, on=KEY_COLUMNS, how="left", nulls_equal=True, maintain_order="left")[
+        "key"
+    ]
+
+
+def _judge_keys(keys: pl.DataFrame, rules: RulesAtDates) -> pl.DataFrame:
+    """Each key (provider, item, date, target) with the catalogue's and the certificates' answers about it."""
+    keys = keys.sort("as_of")
+    keys = keys.join_asof(
+        rules.catalogue, left_on="as_of", right_on="start", by="code", strategy="backward", check_sortedness=False
+    )
+    keys = keys.join_asof(
+        rules.editions.select("start", "per_institution").rename({"start": "edition_start"}),
+        left_on="as_of",
+        right_on="edition_start",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    keys = keys.join_asof(
+        rules.certificates.drop("start").with_columns(rules.certificates["start"].alias("cert_start")),
+        left_on="as_of",
+        right_on="cert_start",
+        by="provider_id",
+        strategy="backward",
+        check_sortedness=False,
+    )
+    # A disease item's validation on record for this provider (none for a check without a provider).
+    keys = keys.join_asof(
+        rules.validations,
+        left_on="as_of",
+        right_on="val_start",
+        by=["provider_id", "code"],
+        strategy="backward",
+        check_sortedness=False,
+    )
+    keys = keys.join(rules.certified, on=["segment", "code"], how="left").with_columns(
+        pl.col("certified").fill_null(False),
+        pl.col("validated").fill_null(False),
+    )
+    catalogue_code = pl.when(pl.col("open").is_null()).then(pl.lit("UNKNOWN_ITEM")).otherwise(pl.col("cat_code"))
+    # From 2022-12-30 a laboratory's scope is its own certified items (Art. 49-2(2)): an item its active
+    # certificate covers is not gated by the editions (the announced union) unless one withdrew it.
+    own_item = pl.col("per_institution").fill_null(False) & (pl.col("standing") == "active") & pl.col("certified")
+    catalogue_code = (
+        pl.when(own_item & catalogue_code.is_in(["UNKNOWN_ITEM", "ITEM_NOT_YET_PERMITTED"]))
+        .then(pl.lit(None, dtype=pl.String))
+        .otherwise(catalogue_code)
+    )
+    keys = keys.with_columns(catalogue_code.alias("cat_code"))
+    allowed = pl.col("cat_code").is_null() & (pl.col("standing") == "active") & pl.col("certified")
+    open_mode = pl.col("cat_code").is_null() & ~allowed & pl.col("open")
+    access_code = (
+        pl.when(pl.col("cat_code").is_not_null() | allowed | open_mode)
+        .then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("standing").is_null())
+        .then(pl.lit("PROVIDER_NOT_CERTIFIED"))
+        .when(pl.col("standing") == "suspended")
+        .then(pl.lit("CERTIFICATE_SUSPENDED"))
+        .when(pl.col("standing") == "revoked")
+        .then(pl.lit("CERTIFICATE_REVOKED"))
+        .when(pl.col("standing") == "expired")
+        .then(pl.lit("CERTIFICATE_EXPIRED"))
+        .otherwise(pl.lit("ITEM_NOT_CERTIFIED"))
+    )
+    known = pl.col("open").is_not_null() & (pl.col("cat_code").fill_null("") != "UNKNOWN_ITEM")
+    return keys.with_columns(
+        access_code.alias("access_code"), open_mode.fill_null(False).alias("open_mode"), known.alias("known")
+    )
+
+
+KEY_PARAMS = [
+    "key",
+    "code",
+    "as_of",
+    *[f"cat_{k}" for k in ("edition", "first_listed", "withdrawn_in", "until")],
+    "certificate",
+    "since",
+    "valid_until",
+    "ground",
+]
+
+
+def _key_findings(keys: pl.DataFrame) -> pl.DataFrame:
+    """The findings a key's rows share: the catalogue's, the certificate's, minors and validation."""
+    return pl.concat(
+        [
+            keys.filter(pl.col("cat_code").is_not_null()).select(*KEY_PARAMS, pl.col("cat_code").alias("finding")),
+            keys.filter(pl.col("access_code").is_not_null()).select(
+                *KEY_PARAMS, pl.col("access_code").alias("finding")
+            ),
+            keys.filter(pl.col("known") & (pl.col("target") == "minor") & ~pl.col("minors_ok")).select(
+                *KEY_PARAMS, pl.lit("MINORS_NOT_PERMITTED").alias("finding")
+            ),
+            keys.filter(pl.col("known") & pl.col("disease") & ~pl.col("validated")).select(
+                *KEY_PARAMS, pl.lit("VALIDATION_REQUIRED").alias("finding")
+            ),
+        ]
+    )
+
+
+def _rendered(findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings (`finding`, the item as `code`, `as_of` and the message parameters) with their code,
+    severity, step, messages and basis."""
+    findings = attach_bases(findings, "as_of", code_column="finding")
+    findings = findings.with_columns(
+        pl.col("code").alias("item"),
+        pl.col("finding").alias("code"),
+        pl.col("as_of").cast(pl.String),
+        *[
+            pl.col(f"cat_{k}").alias(k)
+            for k in ("edition", "first_listed", "withdrawn_in", "until")
+            if f"cat_{k}" in findings.columns
+        ],
+        *[pl.col(c).cast(pl.String) for c in ("since", "ground") if c in findings.columns],
+        pl.lit(None, dtype=pl.String).alias("count"),
+    )
+    for column in PARAMS:
+        if column not in findings.columns:
+            findings = findings.with_columns(pl.lit(None, dtype=pl.String).alias(column))
+    findings = render_messages(findings.join(_rules_table(), on="code", how="left", maintain_order="left"))
+    kept = ["key", "message", "panel_id", "position", "step", "gene", "marker", "phrase", *FINDING_COLUMNS]
+    return findings.select(c for c in dict.fromkeys(kept) if c in findings.columns)
+
+
+def _first_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """Each panel's first row (its earliest date, then its first row): panel_id, as_of, key. Rows of a
+    panel usually come together on one date: then each run of a panel id is a panel and its first row is
+    the answer, found without hashing a panel id per row; otherwise they are grouped."""
+    start = pl.col("panel_id") != pl.col("panel_id").shift(1)
+    starts = rows.select("panel_id", "as_of", "key").filter(start.fill_null(True))
+    moved = rows.select(((pl.col("as_of") != pl.col("as_of").shift(1)) & ~start).fill_null(False).any()).item()
+    if not moved and starts["panel_id"].is_unique().all():
+        return starts
+    return (
+        rows.select("panel_id", "as_of", "key")
+        .sort("as_of", maintain_order=True)
+        .unique("panel_id", keep="first", maintain_order=True)
+    )
+
+
+def _duplicates(rows: pl.DataFrame) -> pl.DataFrame:
+    """DUPLICATE_ITEM: an item a panel names again (at its lowest position after the first). Rows are
+    paired by a hash of (panel, item); every later row of a pair is then compared with its first exactly,
+    and should two pairs share a hash, they are told apart by their strings."""
+    pair = (pl.col("panel_id").hash(5) ^ (pl.col("code").hash(6) * 31)).alias("pair")
+    suspects = (
+        rows.select("panel_id", "position", "code", "as_of", pair)
+        .filter(pl.col("pair").is_duplicated())
+        .sort("as_of", maintain_order=True)
+    )
+    later = suspects.filter(~pl.col("pair").is_first_distinct())
+    first = suspects.filter(pl.col("pair").is_first_distinct()).select("pair", "panel_id", "code")
+    paired = later.join(first, on="pair", how="left", suffix="_first")
+    if not paired.select(
+        ((pl.col("panel_id") == pl.col("panel_id_first")) & (pl.col("code") == pl.col("code_first"))).all()
+    ).item():
+        later = suspects.filter(~pl.struct("panel_id", "code").is_first_distinct())
+    return (
+        later.sort("position")
+        .unique(["panel_id", "code"], keep="first")
+        .select("panel_id", "position", "code", "as_of", pl.lit("DUPLICATE_ITEM").alias("finding"))
+    )
+
+
+def _claims(panels: pl.DataFrame, firsts: pl.DataFrame) -> pl.DataFrame:
+    """PROHIBITED_CLAIM, once per panel and phrase."""
+    return (
+        panels.select(pl.col("panel_id").cast(pl.String), pl.col("claims").cast(pl.String).fill_null(""))
+        .filter(pl.col("claims").str.contains(claims_regex()))
+        .with_columns(pl.col("claims").str.extract_all(claims_regex()).alias("phrase"))
+        .explode("phrase")
+        .drop_nulls("phrase")
+        .with_columns(pl.col("phrase").str.to_lowercase())
+        .unique(["panel_id", "phrase"], keep="first", maintain_order=True)
+        .select(
+            "panel_id",
+            "phrase",
+            pl.lit("PROHIBITED_CLAIM").alias("finding"),
+            pl.lit(1_000_000, dtype=pl.Int32).alias("position"),
+        )
+        .join(firsts.select("panel_id", "as_of"), on="panel_id", how="left")
+    )
+
+
+def _symbol_findings(rows: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
     """MALFORMED_MARKER and GENE_NOT_PERMITTED, one per row and symbol, and GENES_NOT_NAMED, one per row,
     worked out in long form: every distinct symbol is matched against the pattern once, and the open
     mode's gene lists are joined, not searched row by row."""
@@ -410,42 +519,52 @@ def _symbol_findings(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("symbol").str.contains(SYMBOL_PATTERN).alias("well_formed"),
         pl.col("symbol").str.starts_with("rs").alias("is_rs"),
     )
-    long = long.join(vocabulary, on="symbol", how="left")
+    bad = vocabulary.filter(~pl.col("well_formed"))["symbol"]
     malformed = (
-        long.filter(~pl.col("well_formed"))
+        long.filter(pl.col("symbol").is_in(bad.implode()))
         .unique(["row", "symbol"], keep="first", maintain_order=True)
         .select("row", pl.col("symbol").alias("marker"), pl.lit("MALFORMED_MARKER").alias("finding"))
     )
     # In open mode each gene must be one the notice lists; an rsID must be a listed marker unless the row
     # also names a listed gene (the rsID is then read as a variant of that gene: see rules/README.md).
-    open_rows = rows.filter(pl.col("open_mode")).select("row", "allowed_genes", "allowed_markers")
-    if open_rows.height == 0:  # most checks since 2023-12-30: skip the joins, same answer
-        return malformed.with_columns(pl.lit(None, dtype=pl.String).alias("gene"))
-    listed_genes = open_rows.select("row", pl.col("allowed_genes").alias("symbol")).explode("symbol").drop_nulls()
-    listed_markers = open_rows.select("row", pl.col("allowed_markers").alias("symbol")).explode("symbol").drop_nulls()
-    candidates = long.filter(pl.col("well_formed")).join(open_rows.select("row"), on="row", how="semi")
-    names_listed_gene = candidates.filter(pl.col("from_genes")).join(listed_genes, on=["row", "symbol"], how="semi")
-    outside_genes = candidates.filter(~pl.col("is_rs")).join(listed_genes, on=["row", "symbol"], how="anti")
-    outside_markers = (
-        candidates.filter(pl.col("is_rs"))
-        .join(names_listed_gene.select("row").unique(), on="row", how="anti")
-        .join(listed_markers, on=["row", "symbol"], how="anti")
-    )
-    outside = (
-        pl.concat([outside_genes, outside_markers])
-        .unique(["row", "symbol"], keep="first", maintain_order=True)
-        .select("row", pl.col("symbol").alias("gene"), pl.lit("GENE_NOT_PERMITTED").alias("finding"))
-    )
-    # The notice permits the item only with its genes: a row must name a gene (listed or not: an unlisted
-    # one is GENE_NOT_PERMITTED) or one of the notice's markers, which stand for their locus.
-    naming = pl.concat(
-        [
-            candidates.filter(~pl.col("is_rs")).select("row"),
-            candidates.filter(pl.col("is_rs")).join(listed_markers, on=["row", "symbol"], how="semi").select("row"),
-        ]
-    )
-    unnamed = open_rows.join(naming, on="row", how="anti").select("row", pl.lit("GENES_NOT_NAMED").alias("finding"))
-    return pl.concat([outside, unnamed, malformed], how="diagonal_relaxed")
+    open_keys = keys.filter(pl.col("open_mode")).select("key", "allowed_genes", "allowed_markers")
+    found = [malformed]
+    if open_keys.height:  # most checks since 2023-12-30 have none: skip the joins, same answer
+        open_rows = rows.select("row", "key").join(open_keys, on="key", how="inner").drop("key")
+        listed_genes = open_rows.select("row", pl.col("allowed_genes").alias("symbol")).explode("symbol").drop_nulls()
+        listed_markers = (
+            open_rows.select("row", pl.col("allowed_markers").alias("symbol")).explode("symbol").drop_nulls()
+        )
+        candidates = (
+            long.join(open_rows.select("row"), on="row", how="semi")
+            .join(vocabulary, on="symbol", how="left")
+            .filter(pl.col("well_formed"))
+        )
+        names_listed_gene = candidates.filter(pl.col("from_genes")).join(listed_genes, on=["row", "symbol"], how="semi")
+        outside_genes = candidates.filter(~pl.col("is_rs")).join(listed_genes, on=["row", "symbol"], how="anti")
+        outside_markers = (
+            candidates.filter(pl.col("is_rs"))
+            .join(names_listed_gene.select("row").unique(), on="row", how="anti")
+            .join(listed_markers, on=["row", "symbol"], how="anti")
+        )
+        outside = (
+            pl.concat([outside_genes, outside_markers])
+            .unique(["row", "symbol"], keep="first", maintain_order=True)
+            .select("row", pl.col("symbol").alias("gene"), pl.lit("GENE_NOT_PERMITTED").alias("finding"))
+        )
+        # The notice permits the item only with its genes: a row must name a gene (listed or not: an
+        # unlisted one is GENE_NOT_PERMITTED) or one of the notice's markers, which stand for their locus.
+        naming = pl.concat(
+            [
+                candidates.filter(~pl.col("is_rs")).select("row"),
+                candidates.filter(pl.col("is_rs")).join(listed_markers, on=["row", "symbol"], how="semi").select("row"),
+            ]
+        )
+        unnamed = open_rows.join(naming, on="row", how="anti").select("row", pl.lit("GENES_NOT_NAMED").alias("finding"))
+        found = [outside, unnamed, malformed]
+    symbols = pl.concat(found, how="diagonal_relaxed")
+    where = rows.select("panel_id", "position", "code", "as_of")[symbols["row"]]
+    return pl.concat([symbols.drop("row"), where], how="horizontal")
 
 
 @cache
