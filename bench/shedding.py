@@ -90,14 +90,17 @@ def main() -> None:
         script.write_text(STATUS_SCRIPT)
         results = {}
         for bound in bounds:
-            server, port = serve(env, bound)
-            try:
-                load(port, args.path, 8, 1, str(script))  # warm-up
-                for c in connections:
+            for c in connections:
+                # A server of its own per run: the requests of a run's last moment are still being served
+                # after wrk closes their connections, and would count against the next run's bound.
+                server, port = serve(env, bound)
+                try:
+                    load(port, args.path, 1, 1, str(script))  # warm-up, one connection
+                    time.sleep(0.5)
                     results[bound, c] = load(port, args.path, c, args.seconds, str(script))
-            finally:
-                server.terminate()
-                server.wait()
+                finally:
+                    server.terminate()
+                    server.wait()
     print(f"{'bound':>7} {'conns':>5} {'503':>6} {'answers/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'÷ unbounded':>11}")
     for (bound, c), r in results.items():
         ratio = r["ok_per_s"] / max(results[UNBOUNDED, c]["ok_per_s"], 1e-9)
