@@ -70,7 +70,8 @@ class Settings:
     # whose events a separate `dtc-registry events relay` process handles.
     dispatch_events: bool = True
     # Load shedding (README, "Load shedding"): requests one worker serves at once; beyond it a 503 at once.
-    max_concurrent_requests: int = 8
+    # 64: a client or proxy keeping up to 64 connections busy is served, not refused (measured there).
+    max_concurrent_requests: int = 64
     # Requests per client address and window, per class (0: no limit); counted in the database.
     rate_limit_reads: int = 600
     rate_limit_sign_ins: int = 10

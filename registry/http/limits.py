@@ -230,6 +230,7 @@ class RateLimit:
     def start(self) -> None:
         """Flush the read counters in the background from now on (the app's start-up)."""
         if self.flusher is None and self.limits["read"]:
+            self.flush_now = asyncio.Event()  # of this start's event loop (an app may be started again)
             self.flusher = asyncio.get_running_loop().create_task(self._flush_every(FLUSH_INTERVAL))
 
     async def stop(self) -> None:
@@ -238,7 +239,7 @@ class RateLimit:
         flusher, self.flusher = self.flusher, None
         if flusher is not None:
             self.flush_now.set()
-            await flusher
+            await asyncio.wait({flusher})  # its own failures are logged, never raised here
 
     async def _flush_every(self, interval: float) -> None:
         while True:
