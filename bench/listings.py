@@ -52,7 +52,7 @@ def fill(root: Path, database: Path, providers: int) -> None:
     name_key = ""
     if "name_key" in columns:
         sys.path.insert(0, str(root))
-        from registry.providers.model import name_key as key
+        from registry.kernel.text import search_keys as key
 
         rows = [(*r, key(r[0], r[1])) for r in rows]
         name_key = ", name_key"

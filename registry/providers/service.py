@@ -30,8 +30,8 @@ from registry.db.engine import insert_one, is_unique_violation, read_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found
-from registry.kernel.text import like_pattern, search_key
-from registry.providers.model import RegistrationInput, name_key
+from registry.kernel.text import like_pattern, search_key, search_keys
+from registry.providers.model import RegistrationInput
 from registry.providers.schemas import ProviderOut, RegistrationOut
 from registry.providers.tables import Provider
 
@@ -77,7 +77,7 @@ async def _register(data: RegistrationInput, password_hash: str, *, dry_run: boo
         provider_id = await insert_one(
             Provider(
                 **org.model_dump(),
-                name_key=name_key(org.name_ko, org.name_en),
+                name_key=search_keys(org.name_ko, org.name_en),
                 status="unverified",
                 created_at=now,
             )
