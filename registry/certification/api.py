@@ -37,7 +37,7 @@ from registry.certification.schemas import (
 )
 from registry.http.auth import provider_only, regulator_only, signed_in, signed_in_principal, staff_only
 from registry.http.idempotency import once
-from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor, paginate
+from registry.http.pagination import check_limit, decode_id_cursor, encode_cursor
 from registry.http.params import AsOf, Cursor, DryRun, Limit, dry_run_response, parse_date
 from registry.http.preconditions import versions_read
 from registry.kernel.clock import today_in_korea
@@ -357,9 +357,15 @@ class ValidationsController(Controller):
     ) -> ValidationList:
         day = parse_date("as_of", as_of, default=today_in_korea())
         code = item.strip().upper() if item else None
-        rows = await validations.list_validations(day, provider_id=provider_id, code=code)
-        page = paginate(rows, lambda r: str(r.id), limit, cursor)
-        return ValidationList(data=page.rows, total=page.total, next_cursor=page.next_cursor)
+        page = await validations.list_validations(
+            day,
+            provider_id=provider_id,
+            code=code,
+            after_id=decode_id_cursor(cursor) if cursor else None,
+            limit=check_limit(limit),
+        )
+        next_cursor = encode_cursor(str(page.rows[-1].id)) if page.more else None
+        return ValidationList(data=page.rows, total=page.total, next_cursor=next_cursor)
 
     @get(urls.VALIDATION, operation_id="getValidation", summary="One validation record (public)")
     async def read(self, validation_id: FromPath[int], as_of: AsOf = None) -> ValidationOut:

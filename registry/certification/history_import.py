@@ -16,7 +16,7 @@ from registry.db.engine import insert_one, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import utcnow
 from registry.kernel.errors import DomainError, invalid_body
-from registry.providers.model import name_key
+from registry.kernel.text import search_keys
 from registry.providers.tables import Provider
 
 
@@ -39,7 +39,7 @@ async def import_history(document: dict, *, actor: Actor = SYSTEM, demo: bool = 
                 provider_id = await insert_one(
                     Provider(
                         **provider.model_dump(exclude={"certificates"}),
-                        name_key=name_key(provider.name_ko, provider.name_en),
+                        name_key=search_keys(provider.name_ko, provider.name_en),
                         status="verified",
                         verified_at=utcnow(),
                         created_at=utcnow(),

@@ -6,6 +6,7 @@ re-checked."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from registry.accounts.model import Principal
 from registry.audit.service import record
@@ -169,15 +170,33 @@ async def read_validation(validation_id: int, day: dt.date) -> ValidationOut:
     return _out(row, day)
 
 
-async def list_validations(day: dt.date, *, provider_id: int | None, code: str | None) -> list[ValidationOut]:
-    """Validation records, oldest first, of one provider or item if named (public)."""
+@dataclass(frozen=True)
+class ValidationPage:
+    rows: list[ValidationOut]
+    total: int
+    more: bool
+
+
+async def list_validations(
+    day: dt.date, *, provider_id: int | None, code: str | None, after_id: int | None, limit: int
+) -> ValidationPage:
+    """Validation records, oldest first, of one provider or item if named (public): `limit` of them after
+    the record `after_id`, read a page at a time (id order, the primary key)."""
     if provider_id is not None and not is_record_id(provider_id):
-        return []  # outside the id column's range: no such provider
-    query = Validation.select().order_by(Validation.id)
+        provider_id = 0  # outside the id column's range: no such provider, no record
+    where = []
     if provider_id is not None:
-        query = query.where(Validation.provider == provider_id)
+        where.append(Validation.provider == provider_id)
     if code is not None:
-        query = query.where(Validation.code == code)
+        where.append(Validation.code == code)
     async with read_transaction():
-        rows = await query
-    return [_out(row, day) for row in rows]
+        if after_id is not None and not await Validation.exists().where(Validation.id == after_id, *where):
+            raise DomainError("NOT_FOUND.cursor", errors=[FieldError("cursor", "unknown position")])
+        total = await Validation.count().where(*where)
+        rows = (
+            await Validation.select()
+            .where(Validation.id > (after_id or 0), *where)
+            .order_by(Validation.id)
+            .limit(limit + 1)
+        )
+    return ValidationPage([_out(row, day) for row in rows[:limit]], total, len(rows) > limit)

@@ -28,6 +28,12 @@ def matches(needle_key: str, *texts: str) -> bool:
     return bool(needle_key) and any(needle_key in search_key(t) for t in texts if t)
 
 
+def search_keys(*texts: str) -> str:
+    """Several texts folded for search (`search_key`), joined by a space: a search key never holds one, so a
+    needle found in the joined keys with `like_pattern` lies within one text, never across two."""
+    return " ".join(search_key(t) for t in texts)
+
+
 def like_pattern(needle_key: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') finding `needle_key` anywhere in a stored search key. A search key
     holds no punctuation, so no wildcard; they are escaped all the same, should one ever get through."""

@@ -9,7 +9,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from registry.accounts.model import EMAIL, Email, FirstUserInput
-from registry.kernel.text import search_key
 
 BUSINESS_NUMBER = re.compile(r"^\d{3}-?\d{2}-?\d{5}$")
 
@@ -25,12 +24,6 @@ def business_number_problem(value: str) -> str | None:
     if (10 - total % 10) % 10 != d[9]:
         return "the check digit does not match; please re-check the number"
     return None
-
-
-def name_key(name_ko: str, name_en: str) -> str:
-    """Both names folded for search (`search_key`), stored with the provider and matched in SQL with LIKE.
-    A space joins them: a search key never holds one, so no match spans the two names."""
-    return f"{search_key(name_ko)} {search_key(name_en)}"
 
 
 def format_business_number(value: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 
 import msgspec
@@ -29,8 +30,8 @@ from registry.db.engine import insert_one, is_unique_violation, read_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, FieldError, not_found
-from registry.kernel.text import like_pattern, search_key
-from registry.providers.model import RegistrationInput, name_key
+from registry.kernel.text import like_pattern, search_key, search_keys
+from registry.providers.model import RegistrationInput
 from registry.providers.schemas import ProviderOut, RegistrationOut
 from registry.providers.tables import Provider
 
@@ -76,7 +77,7 @@ async def _register(data: RegistrationInput, password_hash: str, *, dry_run: boo
         provider_id = await insert_one(
             Provider(
                 **org.model_dump(),
-                name_key=name_key(org.name_ko, org.name_en),
+                name_key=search_keys(org.name_ko, org.name_en),
                 status="unverified",
                 created_at=now,
             )
@@ -215,16 +216,22 @@ async def list_providers(
         if code:
             where.append(await holding_items([code], rows_wanted=limit + 1))
         position = await _position(after) if after is not None else None
-        total = None if by_standing else await Provider.count().where(*where)
-        async for summary in _standings(where, day, catalogue, position, limit + 1, grow=by_standing):
-            if status and summary.status != status:
-                continue
-            if code and code not in {i.code for i in summary.items}:
-                continue
-            found.append(summary)
-            if len(found) > limit:
-                break
-    return ProviderPage(found[:limit], total, len(found) > limit)
+        standings = _standings(where, day, catalogue, position, limit + 1, grow=by_standing)
+        async with aclosing(standings):
+            async for summary in standings:
+                if status and summary.status != status:
+                    continue
+                if code and code not in {i.code for i in summary.items}:
+                    continue
+                found.append(summary)
+                if len(found) > limit:
+                    break
+        more = len(found) > limit
+        total = None
+        if not by_standing:
+            # A first page that holds every match is its own count; else SQL counts (one scan of the index).
+            total = len(found) if position is None and not more else await Provider.count().where(*where)
+    return ProviderPage(found[:limit], total, more)
 
 
 async def certified_for_items(codes: list[str], day: dt.date, *, limit: int) -> dict[str, list[ProviderOut]]:
@@ -236,12 +243,14 @@ async def certified_for_items(codes: list[str], day: dt.date, *, limit: int) -> 
     catalogue = await published_catalogue()
     async with read_transaction():
         where = [Provider.status == "verified", await holding_items(codes, rows_wanted=limit + 1)]
-        async for summary in _standings(where, day, catalogue, None, limit + 1, grow=True):
-            for certified in summary.items:
-                if certified.code in by_code and len(by_code[certified.code]) < limit:
-                    by_code[certified.code].append(summary)
-            if all(len(held) >= limit for held in by_code.values()):
-                break
+        standings = _standings(where, day, catalogue, None, limit + 1, grow=True)
+        async with aclosing(standings):
+            async for summary in standings:
+                for certified in summary.items:
+                    if certified.code in by_code and len(by_code[certified.code]) < limit:
+                        by_code[certified.code].append(summary)
+                if all(len(held) >= limit for held in by_code.values()):
+                    break
     return {c: held for c, held in by_code.items() if held}
 
 

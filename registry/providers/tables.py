@@ -9,7 +9,7 @@ class Provider(Table, tablename="provider"):
 
     name_ko = Varchar(length=200, null=False)
     name_en = Varchar(length=200, null=False)
-    name_key = Text(null=False, default="")  # model.name_key(name_ko, name_en): what a name search matches
+    name_key = Text(null=False, default="")  # search_keys(name_ko, name_en): what a name search matches
     business_number = Varchar(length=12, unique=True, null=False)  # 사업자등록번호 000-00-00000
     institution_report_number = Varchar(length=64, null=False, default="")  # 유전자검사기관 신고번호
     representative = Varchar(length=100, null=False, default="")

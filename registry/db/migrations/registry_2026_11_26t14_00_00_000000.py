@@ -7,7 +7,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 from piccolo.querystring import QueryString
 
-from registry.providers.model import name_key
+from registry.kernel.text import search_keys
 
 ID = "2026-11-26T14:00:00:000000"
 VERSION = "1.38.0"
@@ -30,7 +30,7 @@ async def forwards():
             await engine.run_ddl(statement)
         rows = await engine.run_querystring(QueryString("SELECT id, name_ko, name_en FROM provider"))
         for row in rows:
-            key = name_key(row["name_ko"], row["name_en"])
+            key = search_keys(row["name_ko"], row["name_en"])
             await engine.run_querystring(QueryString("UPDATE provider SET name_key = {} WHERE id = {}", key, row["id"]))
 
     manager.add_raw(run)
