@@ -80,7 +80,8 @@ class SecurityHeaders:
     `server` header. Strict-Transport-Security only on requests that came over HTTPS: the scope's
     scheme, which uvicorn sets from X-Forwarded-Proto only for proxies it trusts (--forwarded-allow-ips)."""
 
-    def __call__(self, message: Message, scope: Scope) -> None:
+    # async: Litestar runs a plain function hook in a worker thread, twice per response.
+    async def __call__(self, message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers: list[tuple[bytes, bytes]] = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in _OWNED]
