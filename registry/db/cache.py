@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 from registry.db import changes
-from registry.db.engine import current_engine, describe, read_transaction
+from registry.db.engine import current_engine, describe, read_transaction, replica_reads
 
 T = TypeVar("T")
 
@@ -36,12 +36,15 @@ class RevisionCache(Generic[T]):
         entry = self._entries.get(key)
         if entry is not None and generation is not None and entry[2] == generation:
             return entry[1]
-        revision = await self.revision()
-        if entry is not None and entry[0] == revision:
-            self._entries[key] = (revision, entry[1], generation)
-            return entry[1]
-        async with read_transaction():  # the revision and what it describes, read together
+        # Confirmed and built on the primary: a replica behind it would have the entry stamped current
+        # with what the write that changed the generation replaced.
+        with replica_reads(False):
             revision = await self.revision()
-            value = await self.build()
+            if entry is not None and entry[0] == revision:
+                self._entries[key] = (revision, entry[1], generation)
+                return entry[1]
+            async with read_transaction():  # the revision and what it describes, read together
+                revision = await self.revision()
+                value = await self.build()
         self._entries[key] = (revision, value, generation)
         return value

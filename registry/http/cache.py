@@ -19,6 +19,7 @@ log, the request id, the concurrency and rate limits, the header limits and the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.db import changes
-from registry.db.engine import current_engine
+from registry.db.engine import current_engine, replica_reads
 from registry.kernel.clock import today_in_korea
 
 # Answers that can change with any write (a certificate's standing, a listing): clients and proxies may
@@ -169,7 +170,10 @@ class PublicAnswers(ASGIMiddleware):
             if answer is not None:
                 await _send(answer, send, if_none_match, b"hit")
                 return
-        await next_app(scope, receive, _Capture(self.answers, key, generation, policy, send, if_none_match))
+        # What is stored is read on the primary: a replica may not yet have the write whose notice changed
+        # the generation, and its older answer would then be kept as current until the next write.
+        with replica_reads(False) if generation is not None else contextlib.nullcontext():
+            await next_app(scope, receive, _Capture(self.answers, key, generation, policy, send, if_none_match))
 
 
 async def _send(answer: Answer, send: Send, if_none_match: bytes | None, how: bytes) -> None:

@@ -86,3 +86,34 @@ def test_what_counts_as_an_anonymous_read():
     assert not is_anonymous_read(scope("POST"), cookie)
     assert not is_anonymous_read(scope(headers=[(b"authorization", b"Bearer x")]), cookie)
     assert not is_anonymous_read(scope(headers=[(b"cookie", b"a=1; " + cookie + b"t")]), cookie)
+
+
+@get("/api/test/where-kept", operation_id="testWhereKept", include_in_schema=False)
+async def where_kept() -> dict[str, str]:
+    async with read_transaction():
+        return {"read": (await current_engine().run_ddl(WHO))[0]["who"]}
+
+
+@ON_POSTGRES
+async def test_an_answer_kept_for_the_public_is_read_on_the_primary(database, monkeypatch):
+    """A replica behind the primary would otherwise have its older answer kept as current until the next
+    write; the answers nobody keeps still read on the replica."""
+    from registry.http import cache
+
+    monkeypatch.setitem(cache.PUBLIC_ANSWERS, "testWhereKept", cache.REVALIDATE)
+    settings = Settings(
+        database_url=f"{database.url}?application_name=primary",
+        read_database_urls=(f"{database.url}?application_name=replica",),
+        **GENEROUS_LIMITS,
+    )
+    app = create_app(settings)
+    app.register(where_kept)
+    app.register(where_on_get)
+    async with running(app):
+        transport = httpx.ASGITransport(app=app, client=("10.9.8.8", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://registry.test") as http:
+            first = await http.get("/api/test/where-kept")
+            assert (first.headers["x-cache"], first.json()) == ("miss", {"read": "primary"})
+            again = await http.get("/api/test/where-kept")
+            assert (again.headers["x-cache"], again.json()) == ("hit", {"read": "primary"})
+            assert (await http.get("/api/test/where")).json()["read"] == "replica"
