@@ -256,6 +256,16 @@ def _check_chunk(rows: pl.DataFrame, claims: pl.DataFrame, rules: RulesAtDates) 
     return batch_output(result), result
 
 
+def _panel_offsets(rows: pl.DataFrame, panel_ids: pl.Series) -> list[int] | None:
+    """Where each panel's rows start (and, last, the end), when the rows hold the panels one after
+    another in the order of `panel_ids`; None otherwise."""
+    starts = rows.select(pl.arg_where((pl.col("panel_id") != pl.col("panel_id").shift(1)).fill_null(True)))
+    firsts = rows["panel_id"].gather(starts.to_series())
+    if not firsts.equals(panel_ids.rename(firsts.name)):
+        return None
+    return [*starts.to_series().to_list(), rows.height]
+
+
 async def check_rows(
     rows: pl.DataFrame, claims: pl.DataFrame, *, on_progress: Callable[[int, int], None] | None = None
 ) -> tuple[pl.DataFrame, CheckSummary]:
@@ -269,9 +279,14 @@ async def check_rows(
     outputs: list[pl.DataFrame] = []
     counts: Counter[tuple[str, str]] = Counter()
     panels = permitted = findings = done = 0
+    offsets = _panel_offsets(rows, panel_ids) if per_chunk < len(panel_ids) else None
     for start in range(0, max(len(panel_ids), 1), per_chunk):
         if per_chunk >= len(panel_ids):  # one chunk: the whole batch, even an empty one
             part_rows, part_claims = rows, claims
+        elif offsets is not None:  # panels one after another: a chunk is a slice
+            end = min(start + per_chunk, len(panel_ids))
+            part_rows = rows.slice(offsets[start], offsets[end] - offsets[start])
+            part_claims = claims.slice(start, end - start)
         else:
             ids = panel_ids.slice(start, per_chunk).implode()
             part_rows = rows.filter(pl.col("panel_id").is_in(ids))
