@@ -3,10 +3,12 @@
 
 The rules that depend only on the catalogue or only on a provider's certificates are evaluated by their
 one implementation in the domain (`Catalogue.permission_finding`, `standing_on`) at every date where
-their answer can change; the engine joins those answers to the panel rows by date, and applies the
-per-row rules (certified item, gene restriction, marker form, minors, validation, claims, duplicates)
-as column expressions. The names each gene entry of the 2016 notice admits come from rules/genes.toml
-(`registry.panels.genes`), expanded once per catalogue revision.
+their answer can change. The engine asks them once per distinct key of the rows (provider, item,
+date, target), joining those answers to the keys by date, renders each key's findings once, and hands
+them to the rows by an integer join; the rules that read more of a row (gene restriction, marker form,
+duplicates) and of a panel (claims) are column expressions over the rows. The names each gene entry
+of the 2016 notice admits come from rules/genes.toml (`registry.panels.genes`), expanded once per
+catalogue revision.
 """
 
 from __future__ import annotations
