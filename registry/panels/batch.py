@@ -8,6 +8,7 @@ import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 import anyio
 import polars as pl
@@ -86,13 +87,11 @@ def _as_list(column: str, frame: pl.DataFrame) -> pl.Expr:
     dtype = frame.schema[column]
     if isinstance(dtype, pl.List):
         return pl.col(column).cast(pl.List(pl.String)).fill_null([])
-    return (
-        pl.col(column)
-        .cast(pl.String)
-        .fill_null("")
-        .str.split(LIST_SEPARATOR)
-        .list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
-    )
+    text = pl.col(column).cast(pl.String).fill_null("")
+    # Cells of plain symbols and separators split as they are; only others are trimmed element by element.
+    if not frame.select(text.str.contains(r"\s|;;|^;|;$").any()).item():
+        return pl.when(text == "").then(pl.lit([], dtype=pl.List(pl.String))).otherwise(text.str.split(LIST_SEPARATOR))
+    return text.str.split(LIST_SEPARATOR).list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
 
 
 def prepare_batch(
@@ -130,27 +129,37 @@ def _prepare(
     )
     if "as_of" in cols:
         as_of = pl.when(pl.col("as_of").is_null()).then(pl.lit(default_as_of)).otherwise(as_of)
+    claims_text = pl.col("claims").cast(pl.String) if "claims" in cols else pl.lit(None, dtype=pl.String)
     rows = frame.with_row_index("row").select(
         pl.col("row"),
         pl.col("panel_id").cast(pl.String),
-        pl.int_range(pl.len()).over("panel_id").cast(pl.Int32).alias("position"),
         provider.alias("provider_id"),
         as_of.alias("as_of"),
         (pl.col("target").cast(pl.String).fill_null("adult") if "target" in cols else pl.lit("adult")).alias("target"),
         pl.col("code").cast(pl.String).str.strip_chars().str.to_uppercase(),
         _as_list("genes", frame).alias("genes"),
         _as_list("markers", frame).alias("markers"),
+        claims_text.alias("claims"),
     )
-    for column, bad in (
-        ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),
-        ("code", pl.col("code").is_null() | (pl.col("code") == "")),
-        ("provider_id", ~pl.col("provider_id").is_between(1, MAX_ID).fill_null(False)),
-        ("as_of", pl.col("as_of").is_null()),
-        ("target", ~pl.col("target").is_in(["adult", "minor"])),
-    ):
-        offending = rows.filter(bad).select("row").head(1)
-        if offending.height:
-            raise BatchError(column, f"missing or malformed in row {offending.item() + 1} (of {n})")
+    first_bad = rows.select(
+        bad.arg_true().first().alias(column)
+        for column, bad in (
+            ("panel_id", pl.col("panel_id").is_null() | (pl.col("panel_id") == "")),
+            ("code", pl.col("code").is_null() | (pl.col("code") == "")),
+            ("provider_id", ~pl.col("provider_id").is_between(1, MAX_ID).fill_null(False)),
+            ("as_of", pl.col("as_of").is_null()),
+            ("target", ~pl.col("target").is_in(["adult", "minor"])),
+        )
+    ).row(0, named=True)
+    for column, index in first_bad.items():
+        if index is not None:
+            raise BatchError(column, f"missing or malformed in row {index + 1} (of {n})")
+    rows = rows.with_columns(pl.col("panel_id").rle_id().alias("run"))
+    starts = rows.filter(pl.col("run").is_first_distinct())
+    if starts["panel_id"].is_unique().all():
+        return _prepare_runs(rows, starts)
+    # A file whose panels' rows are scattered: grouped by panel id.
+    rows = rows.with_columns(pl.int_range(pl.len()).over("panel_id").cast(pl.Int32).alias("position"))
     inconsistent = (
         rows.group_by("panel_id")
         .agg(
@@ -161,18 +170,33 @@ def _prepare(
         .filter((pl.col("providers") > 1) | (pl.col("dates") > 1) | (pl.col("targets") > 1))
     )
     if inconsistent.height:
-        raise BatchError(
-            "panel_id", f"panel {inconsistent['panel_id'][0]} has rows with different provider_id, as_of or target"
-        )
-    claims = (
-        frame.select(
-            pl.col("panel_id").cast(pl.String),
-            (pl.col("claims").cast(pl.String) if "claims" in cols else pl.lit(None, dtype=pl.String)).alias("claims"),
-        )
-        .group_by("panel_id", maintain_order=True)
-        .agg(pl.col("claims").drop_nulls().first())
-    )
-    return rows.drop("row"), claims
+        _inconsistent(inconsistent["panel_id"][0])
+    claims = rows.group_by("panel_id", maintain_order=True).agg(pl.col("claims").drop_nulls().first())
+    return rows.select(ROW_COLUMNS), claims
+
+
+ROW_COLUMNS = ["panel_id", "position", "provider_id", "as_of", "target", "code", "genes", "markers"]
+
+
+def _prepare_runs(rows: pl.DataFrame, starts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A file whose panels come each in one run of rows (the usual file): positions, consistency and
+    claims are read off the runs, without grouping by panel id."""
+    start_row = pl.when(pl.col("run").is_first_distinct()).then(pl.col("row")).forward_fill()
+    rows = rows.with_columns((pl.col("row") - start_row).cast(pl.Int32).alias("position"))
+    changed = pl.any_horizontal(
+        (pl.col(c).ne_missing(pl.col(c).shift(1))) for c in ("provider_id", "as_of", "target")
+    ) & (pl.col("position") > 0)
+    inconsistent = rows.select(changed.arg_true().first()).item()
+    if inconsistent is not None:
+        _inconsistent(rows["panel_id"][inconsistent])
+    with_claims = rows.select("run", "claims").drop_nulls("claims")
+    first_claims = with_claims.filter(pl.col("run").is_first_distinct())
+    claims = starts.select("run", "panel_id").join(first_claims, on="run", how="left", maintain_order="left")
+    return rows.select(ROW_COLUMNS), claims.select("panel_id", "claims")
+
+
+def _inconsistent(panel_id: str) -> NoReturn:
+    raise BatchError("panel_id", f"panel {panel_id} has rows with different provider_id, as_of or target")
 
 
 def batch_output(result: CheckResult) -> pl.DataFrame:
@@ -232,6 +256,16 @@ def _check_chunk(rows: pl.DataFrame, claims: pl.DataFrame, rules: RulesAtDates) 
     return batch_output(result), result
 
 
+def _panel_offsets(rows: pl.DataFrame, panel_ids: pl.Series) -> list[int] | None:
+    """Where each panel's rows start (and, last, the end), when the rows hold the panels one after
+    another in the order of `panel_ids`; None otherwise."""
+    starts = rows.select(pl.arg_where((pl.col("panel_id") != pl.col("panel_id").shift(1)).fill_null(True)))
+    firsts = rows["panel_id"].gather(starts.to_series())
+    if not firsts.equals(panel_ids.rename(firsts.name)):
+        return None
+    return [*starts.to_series().to_list(), rows.height]
+
+
 async def check_rows(
     rows: pl.DataFrame, claims: pl.DataFrame, *, on_progress: Callable[[int, int], None] | None = None
 ) -> tuple[pl.DataFrame, CheckSummary]:
@@ -245,9 +279,14 @@ async def check_rows(
     outputs: list[pl.DataFrame] = []
     counts: Counter[tuple[str, str]] = Counter()
     panels = permitted = findings = done = 0
+    offsets = _panel_offsets(rows, panel_ids) if per_chunk < len(panel_ids) else None
     for start in range(0, max(len(panel_ids), 1), per_chunk):
         if per_chunk >= len(panel_ids):  # one chunk: the whole batch, even an empty one
             part_rows, part_claims = rows, claims
+        elif offsets is not None:  # panels one after another: a chunk is a slice
+            end = min(start + per_chunk, len(panel_ids))
+            part_rows = rows.slice(offsets[start], offsets[end] - offsets[start])
+            part_claims = claims.slice(start, end - start)
         else:
             ids = panel_ids.slice(start, per_chunk).implode()
             part_rows = rows.filter(pl.col("panel_id").is_in(ids))

@@ -3,10 +3,12 @@
 
 The rules that depend only on the catalogue or only on a provider's certificates are evaluated by their
 one implementation in the domain (`Catalogue.permission_finding`, `standing_on`) at every date where
-their answer can change; the engine joins those answers to the panel rows by date, and applies the
-per-row rules (certified item, gene restriction, marker form, minors, validation, claims, duplicates)
-as column expressions. The names each gene entry of the 2016 notice admits come from rules/genes.toml
-(`registry.panels.genes`), expanded once per catalogue revision.
+their answer can change. The engine asks them once per distinct key of the rows (provider, item,
+date, target), joining those answers to the keys by date, renders each key's findings once, and hands
+them to the rows by an integer join; the rules that read more of a row (gene restriction, marker form,
+duplicates) and of a panel (claims) are column expressions over the rows. The names each gene entry
+of the 2016 notice admits come from rules/genes.toml (`registry.panels.genes`), expanded once per
+catalogue revision.
 """
 
 from __future__ import annotations
@@ -251,7 +253,7 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     judged once, as one key, and their findings rendered once; the rows take their key's findings by a
     join on an integer. Only genes and markers, duplicates and claims are looked at row by row."""
     rows = rows.select([pl.col(c).cast(t) for c, t in ROW_SCHEMA.items()]).with_row_index("row")
-    rows = rows.with_columns(_key_ids(rows).alias("key"))
+    rows = rows.with_columns(_alike(rows, KEY_COLUMNS).alias("key"))
     keys = _judge_keys(rows.select("key", *KEY_COLUMNS).filter(pl.col("key").is_first_distinct()), rules)
     key_findings = _rendered(_key_findings(keys))
     item_findings = rows.select("panel_id", "position", "key").join(key_findings, on="key", how="inner")
@@ -261,11 +263,9 @@ def check(rows: pl.DataFrame, panels: pl.DataFrame, rules: RulesAtDates) -> Chec
     )
     extra = extra.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in EXTRA_PARAMS if c not in extra.columns)
     # Each distinct message is rendered once (a duplicate or a malformed gene recurs across many panels).
-    messages = extra.select(EXTRA_PARAMS).unique().with_row_index("message")
-    extra = extra.select("panel_id", "position", *EXTRA_PARAMS).join(
-        messages, on=EXTRA_PARAMS, how="left", nulls_equal=True
-    )
-    extra = extra.select("panel_id", "position", "message").join(_rendered(messages), on="message", how="left")
+    extra = extra.with_columns(_alike(extra, EXTRA_PARAMS).alias("message"))
+    messages = _rendered(extra.filter(pl.col("message").is_first_distinct()).drop("panel_id", "position"))
+    extra = extra.select("panel_id", "position", "message").join(messages, on="message", how="left")
     findings = pl.concat([item_findings, extra.drop("message")], how="diagonal_relaxed")
     # Order: by panel, items by position, steps in the order README "Panel checks" gives.
     findings = findings.sort(
@@ -303,27 +303,20 @@ EXTRA_PARAMS = ["finding", "code", "as_of", "gene", "marker", "phrase"]
 KEY_COLUMNS = ["provider_id", "code", "as_of", "target"]
 
 
-def _key_ids(rows: pl.DataFrame) -> pl.Series:
-    """A number per row, equal for rows alike in KEY_COLUMNS and different otherwise: a hash of the four
-    columns (cheap: no string is compared), checked against each key's first row; should two keys share
-    a hash, the rows are numbered by an exact join instead."""
-    hashed = rows.select(
-        (
-            pl.col("provider_id").hash(1)
-            ^ pl.col("code").hash(2)
-            ^ (pl.col("as_of").hash(3) * 31)
-            ^ (pl.col("target").hash(4) * 131)
-        ).alias("key"),
-        *KEY_COLUMNS,
-    )
-    seen = hashed.filter(pl.col("key").is_first_distinct())
-    against = hashed.join(seen, on="key", how="left", suffix="_first")
-    if against.select(pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_first")) for c in KEY_COLUMNS).all()).item():
-        return hashed["key"]
-    exact = rows.select(KEY_COLUMNS).unique().with_row_index("key").with_columns(pl.col("key").cast(pl.UInt64))
-    return rows.select(KEY_COLUMNS).join(exact, on=KEY_COLUMNS, how="left", nulls_equal=True, maintain_order="left")[
-        "key"
-    ]
+def _alike(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """A number per row, equal for rows alike in `columns` and different otherwise: a hash of the columns
+    (cheap: no string is compared), checked against the first row of each hash; should two different
+    rows share a hash, the rows are numbered by an exact join instead."""
+    mixed = pl.lit(0, dtype=pl.UInt64)
+    for n, column in enumerate(columns):
+        mixed = mixed ^ (pl.col(column).hash(n + 1) * (2 * n + 1))
+    hashed = frame.select(mixed.alias("_same"), *columns)
+    seen = hashed.filter(pl.col("_same").is_first_distinct())
+    against = hashed.join(seen, on="_same", how="left", suffix="_first")
+    if against.select(pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_first")) for c in columns).all()).item():
+        return hashed["_same"]
+    exact = frame.select(columns).unique().with_row_index("_same").with_columns(pl.col("_same").cast(pl.UInt64))
+    return frame.select(columns).join(exact, on=columns, how="left", nulls_equal=True, maintain_order="left")["_same"]
 
 
 def _judge_keys(keys: pl.DataFrame, rules: RulesAtDates) -> pl.DataFrame:
@@ -466,11 +459,11 @@ def _duplicates(rows: pl.DataFrame) -> pl.DataFrame:
     paired by a hash of (panel, item); every later row of a pair is then compared with its first exactly,
     and should two pairs share a hash, they are told apart by their strings."""
     pair = (pl.col("panel_id").hash(5) ^ (pl.col("code").hash(6) * 31)).alias("pair")
-    suspects = (
-        rows.select("panel_id", "position", "code", "as_of", pair)
-        .filter(pl.col("pair").is_duplicated())
-        .sort("as_of", maintain_order=True)
-    )
+    paired = rows.select("panel_id", "position", "code", "as_of", pair)
+    # Hashes seen twice, by sorting them (cheaper than a hash table of a million rows).
+    ordered = paired["pair"].sort()
+    twice = ordered.filter(ordered == ordered.shift(1)).unique()
+    suspects = paired.filter(pl.col("pair").is_in(twice.implode())).sort("as_of", maintain_order=True)
     later = suspects.filter(~pl.col("pair").is_first_distinct())
     first = suspects.filter(pl.col("pair").is_first_distinct()).select("pair", "panel_id", "code")
     paired = later.join(first, on="pair", how="left", suffix="_first")

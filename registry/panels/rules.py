@@ -73,9 +73,29 @@ def panel_rows(
     ]
 
 
+LIST_JOIN = "\x1f"  # no gene symbol or marker holds it (model.Symbol)
+
+
+def _symbol_lists(values: list[list[str] | None]) -> pl.Series:
+    """Lists of symbols as a polars list column: joined in Python and split by polars, many times faster
+    than polars reading a Python list per row."""
+    joined = pl.Series([LIST_JOIN.join(v or ()) for v in values], dtype=pl.String)
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    lists = pl.select(pl.when(joined == "").then(empty).otherwise(joined.str.split(LIST_JOIN))).to_series()
+    # A symbol holding the separator, or an empty one, would not come back whole: read those as they are.
+    if not lists.list.len().equals(pl.Series([len(v or ()) for v in values], dtype=pl.UInt32)):
+        return pl.Series(values, dtype=pl.List(pl.String))
+    return lists
+
+
 def frames(rows: list[dict], claims: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # Column by column: polars reads a list per column far faster than a dict per row.
+    columns = {
+        name: _symbol_lists([r[name] for r in rows]) if name in ("genes", "markers") else [r[name] for r in rows]
+        for name in ROW_SCHEMA
+    }
     return (
-        pl.DataFrame(rows, schema=ROW_SCHEMA),
+        pl.DataFrame(columns, schema=ROW_SCHEMA),
         pl.DataFrame({"panel_id": list(claims), "claims": list(claims.values())}, schema=PANEL_SCHEMA),
     )
 

@@ -20,7 +20,7 @@ from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, not_found
 from registry.kernel.events import DomainEvent
 from registry.panels.engine import RulesAtDates, check
-from registry.panels.model import CheckOut, PanelItem, PanelOut, PanelRegistration, PanelRequest
+from registry.panels.model import CheckOut, PanelOut, PanelRegistration, PanelRequest
 from registry.panels.rules import (
     answers,
     current_rules,
@@ -60,8 +60,20 @@ async def _check_one(provider_id: int, request: PanelRequest) -> CheckOut:
 # --- registered panels -------------------------------------------------------------------------------
 
 
-def _items_of(row: dict) -> list[PanelItem]:
-    return [PanelItem.model_validate(i) for i in json.loads(row["items"])]
+class _StoredItem(msgspec.Struct):
+    """A registered panel's item as stored: validated (`PanelItem`) when it was registered."""
+
+    code: str
+    genes: list[str] = []
+    markers: list[str] = []
+
+
+_decode_items = msgspec.json.Decoder(list[_StoredItem]).decode
+
+
+def _stored_items(row: dict) -> list[_StoredItem]:
+    """The stored items, decoded without validating them again (a re-check reads every panel)."""
+    return _decode_items(row["items"])
 
 
 def _panel_body(row: dict) -> PanelOut:
@@ -84,7 +96,7 @@ def check_stored(rows: list[dict], day: dt.date, rules: RulesAtDates) -> dict[st
     data, claims = [], {}
     for row in rows:
         key = str(row["id"])
-        data += panel_rows(key, row["provider"], day, row["target"], _items_of(row))
+        data += panel_rows(key, row["provider"], day, row["target"], _stored_items(row))
         claims[key] = row["claims"]
     if not data:
         return {}
@@ -173,7 +185,7 @@ async def recheck_panels(
     steps, step, weight = [], [], 0
     for row in sizes:
         step.append(row["id"])
-        weight += len(json.loads(row["items"]))
+        weight += len(_stored_items(row))
         if weight >= RECHECK_ITEMS:
             steps.append(step)
             step, weight = [], 0

@@ -45,3 +45,20 @@ async def test_an_empty_batch(engine):
     output, summary = await batching.check_rows(rows, claims)
     assert output.height == 0 and "verdict" in output.columns
     assert (summary.panels, summary.rows, summary.findings, summary.counts) == (0, 0, 0, {})
+
+
+async def test_scattered_panels_are_checked_as_panels(engine, monkeypatch):
+    """A file whose panels' rows are interleaved is read by panel id, not by runs of rows: the same
+    positions, findings and summary as the file with each panel's rows together."""
+    together = batch()
+    # Every panel's first row, then every second row, ...: each panel's rows in their order, apart.
+    scattered = together.with_row_index("n").sort(pl.int_range(pl.len()).over("panel_id"), "n").drop("n")
+    day = dt.date(2018, 1, 1)
+    rows, claims = batching.prepare_batch(together, default_provider=1, default_as_of=day)
+    rows_s, claims_s = batching.prepare_batch(scattered, default_provider=1, default_as_of=day)
+    assert rows_s.sort("panel_id", "position").equals(rows.sort("panel_id", "position"))
+    whole, summary = await batching.check_rows(rows, claims)
+    monkeypatch.setattr(batching, "BATCH_CHUNK_ROWS", 7)
+    chunked, again = await batching.check_rows(rows_s, claims_s)
+    assert again == summary
+    assert chunked.sort(pl.all(), nulls_last=True).equals(whole.sort(pl.all(), nulls_last=True))
