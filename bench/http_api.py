@@ -308,9 +308,6 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
         reference = rows[0][1].rate
         for target, m in rows:
             results["rows"].append({"label": target.label, **as_json(m), "ratio": m.rate / reference})
-        settle(base)
-        write = asyncio.run(write_loop(base, token, args.seconds, args.connections))
-        results["write"] = write | {"ratio": write["rate"] / reference}
         if not args.no_tail:
             tail = [
                 (t, measure(base, t, token, args, scripts, TAIL_CONNECTIONS, args.tail_seconds, warm=False))
@@ -318,6 +315,11 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
             ]
             for target, m in tail:
                 results["tail"].append({"label": target.label, **as_json(m), "p99_over_p50": m.p99 / m.p50})
+        # Writes last: what they change (new public events, export files out of date) would make the
+        # reads after them pay for rebuilding.
+        settle(base)
+        write = asyncio.run(write_loop(base, token, args.seconds, args.connections))
+        results["write"] = write | {"ratio": write["rate"] / reference}
     return results
 
 
