@@ -362,6 +362,24 @@ def report(results: dict, args) -> str:
     return "\n".join(lines)
 
 
+def summary(everything: list[dict]) -> str:
+    """One table across configurations: each row's ratio to the trivial endpoint of its configuration,
+    and at 64 connections its p99 ÷ p50."""
+    names = [f"{'SQLite' if r['engine'] == 'sqlite' else 'PostgreSQL'} ×{r['workers']}" for r in everything]
+    labels = [r["label"] for r in everything[0]["rows"]]
+    by_label = [{r["label"]: r for r in results["rows"]} for results in everything]
+    tails = [{r["label"]: r for r in results["tail"]} for results in everything]
+    table = [["`GET /bench/trivial` req/s (the 1.00)", *[f"{c[labels[0]]['rate']:,.0f}" for c in by_label], ""]]
+    for label in labels:
+        ratios = [f"{c[label]['ratio']:.2f}" if label in c else "-" for c in by_label]
+        spread = [f"{t[label]['p99_over_p50']:.1f}" if label in t else "-" for t in tails]
+        table.append([f"`{label}`", *ratios, " / ".join(spread)])
+    writes = [f"{r['write']['ratio']:.3f}" for r in everything]
+    table.append(["`POST /api/v1/applications` + `…/submit`", *writes, ""])
+    heads = ["endpoint (÷ trivial)", *names, f"p99 ÷ p50 at {TAIL_CONNECTIONS} conn. ({', '.join(names)})"]
+    return markdown_table(heads, table)
+
+
 def _errors(row: dict) -> str:
     if not row["errors"]:
         return "0"
@@ -398,7 +416,11 @@ def main() -> None:
     parser.add_argument("--no-rate-limits", action="store_true", help="the rate limiter off (0), to see what it costs")
     parser.add_argument("--quick", action="store_true", help="2 s per row, SQLite, one worker")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--report", type=Path, help="print the tables of a --json file again, measure nothing")
     args = parser.parse_args()
+    if args.report:
+        print_report(json.loads(args.report.read_text()), args)
+        return
     if args.quick:
         args.engines, args.workers, args.seconds, args.tail_seconds = "sqlite", "1", 2, 1
     if not shutil.which("wrk"):
@@ -431,9 +453,16 @@ def main() -> None:
         + "REGISTRY_ACCESS_LOG_LEVEL=OFF, REGISTRY_LOG_LEVEL=WARNING; "
         f"the whole run took {time.perf_counter() - started:.0f} s."
     )
+    print_report(everything, args)
+
+
+def print_report(everything: list[dict], args) -> None:
     for results in everything:
         print()
         print(report(results, args))
+    if len(everything) > 1:
+        print()
+        print(summary(everything))
     if args.json:
         args.json.write_text(json.dumps(everything, indent=2, ensure_ascii=False))
 
