@@ -84,7 +84,7 @@ class Plan:
     skipped: list[str] = field(default_factory=list)
 
 
-def fill(base: str, path: str, values: dict[str, str]) -> str | None:
+def fill(path: str, values: dict[str, str]) -> str | None:
     """The path with its {parameters} replaced; None when one has no known value."""
     out = path
     for name in [part[1:-1] for part in path.split("/") if part.startswith("{")]:
@@ -147,12 +147,12 @@ def plan_reads(base: str, every_export: bool = False) -> Plan:
         if {} not in operation.get("security", [{}]):
             continue  # signed-in only
         if path.startswith("/api/v1/pseudonymisation/versions/"):
-            filled = fill(base, path, {"version": pseudo_versions[0]} if pseudo_versions else {})
+            filled = fill(path, {"version": pseudo_versions[0]} if pseudo_versions else {})
         elif path == "/api/v1/export/{file}":
             reads += _exports(base, get_json("/api/v1/export/manifest.json"), skipped, every_export)
             continue
         else:
-            filled = fill(base, path, values)
+            filled = fill(path, values)
         if filled is None:
             skipped.append(f"GET {path} (no value for a path parameter)")
             continue
