@@ -1,5 +1,5 @@
 """What the HTTP benchmarks share: a fresh registry database (SQLite file or PostgreSQL database), the
-registry served by uvicorn as deploy/ serves it (plus `GET /bench/trivial`, bench/app.py), and wrk with
+registry served by uvicorn as deploy/ serves it (plus `GET /api/bench/trivial`, bench/app.py), and wrk with
 its output parsed. Pure parts (parsing, formatting) are tested in tests/test_bench.py."""
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def serve(database_url: str, workers: int, connections: int, rate_limits: bool =
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/bench/trivial", timeout=2).read()
+                urllib.request.urlopen(f"{base}/api/bench/trivial", timeout=2).read()
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -250,7 +250,7 @@ def settle(base: str, quiet_ms: float = 50.0, limit: float = 60.0) -> None:
     while calm < 2 and time.monotonic() < deadline:
         started = time.perf_counter()
         try:
-            urllib.request.urlopen(f"{base}/bench/trivial", timeout=limit).read()
+            urllib.request.urlopen(f"{base}/api/bench/trivial", timeout=limit).read()
         except OSError:
             time.sleep(0.1)
         calm = calm + 1 if (time.perf_counter() - started) * 1000 < quiet_ms else 0

@@ -3,7 +3,7 @@ check and a write, each as a ratio to a trivial JSON endpoint of the same app me
 
 The registry is served as deploy/run-postgres.sh serves it (uvicorn, `--workers N`, the registry's
 `HeaderTimeoutProtocol`, no access log) from bench/app.py, which is `registry.asgi:app` plus
-`GET /bench/trivial`, on a fresh database (SQLite file or PostgreSQL database `dtc_bench_*`, dropped at
+`GET /api/bench/trivial`, on a fresh database (SQLite file or PostgreSQL database `dtc_bench_*`, dropped at
 the end) migrated and seeded with the demo data by `dtc-registry db upgrade` and `dtc-registry seed`.
 Reads and the check are measured by wrk (`wrk -t1 -cC -dSs --latency`, after 1 s of warm-up each); the
 write (create + submit an application) by a Python asyncio loop, since wrk cannot chain requests.
@@ -291,8 +291,8 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
         plan = plan_reads(base, args.all_exports)
         results["skipped"] = plan.skipped
         rows: list[tuple[Target, Measure]] = []
-        trivial = Target("GET /bench/trivial (anonymous)", "/bench/trivial")
-        signed = Target("GET /bench/trivial with a bearer token", "/bench/trivial", signed_in=True)
+        trivial = Target("GET /api/bench/trivial (anonymous)", "/api/bench/trivial")
+        signed = Target("GET /api/bench/trivial with a bearer token", "/api/bench/trivial", signed_in=True)
         check = Target(
             "POST /api/v1/panels/check (3 items, signed in)",
             "/api/v1/panels/check",
@@ -369,7 +369,7 @@ def summary(everything: list[dict]) -> str:
     labels = [r["label"] for r in everything[0]["rows"]]
     by_label = [{r["label"]: r for r in results["rows"]} for results in everything]
     tails = [{r["label"]: r for r in results["tail"]} for results in everything]
-    table = [["`GET /bench/trivial` req/s (the 1.00)", *[f"{c[labels[0]]['rate']:,.0f}" for c in by_label], ""]]
+    table = [["`GET /api/bench/trivial` req/s (the 1.00)", *[f"{c[labels[0]]['rate']:,.0f}" for c in by_label], ""]]
     for label in labels:
         ratios = [f"{c[label]['ratio']:.2f}" if label in c else "-" for c in by_label]
         spread = [f"{t[label]['p99_over_p50']:.1f}" if label in t else "-" for t in tails]
