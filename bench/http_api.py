@@ -40,6 +40,7 @@ from harness import (
     ms,
     run_wrk,
     serve,
+    served_cpu_seconds,
     settle,
     sign_in,
 )
@@ -305,9 +306,16 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
                 (target, measure(base, target, token, args, scripts, args.connections, args.seconds, warm=True))
             )
             print(f"  {target.label}: {rows[-1][1].rate:,.0f} req/s", flush=True)
-        reference = rows[0][1].rate
+        reference, reference_cpu = rows[0][1].rate, rows[0][1].cpu_ms
         for target, m in rows:
-            results["rows"].append({"label": target.label, **as_json(m), "ratio": m.rate / reference})
+            results["rows"].append(
+                {
+                    "label": target.label,
+                    **as_json(m),
+                    "ratio": m.rate / reference,
+                    "cpu_ratio": reference_cpu / m.cpu_ms,
+                }
+            )
         if not args.no_tail:
             tail = [
                 (t, measure(base, t, token, args, scripts, TAIL_CONNECTIONS, args.tail_seconds, warm=False))
@@ -318,8 +326,14 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
         # Writes last: what they change (new public events, export files out of date) would make the
         # reads after them pay for rebuilding.
         settle(base)
+        before = served_cpu_seconds(base)
         write = asyncio.run(write_loop(base, token, args.seconds, args.connections))
-        results["write"] = write | {"ratio": write["rate"] / reference}
+        cpu_ms = (served_cpu_seconds(base) - before) * 1000 / max(write["requests"], 1)
+        results["write"] = write | {
+            "ratio": write["rate"] / reference,
+            "cpu_ms": cpu_ms,
+            "cpu_ratio": reference_cpu / cpu_ms,
+        }
     return results
 
 
@@ -329,9 +343,18 @@ def report(results: dict, args) -> str:
         f"### {engine}, {results['workers']} worker(s), {args.connections} connections",
         "",
         markdown_table(
-            ["endpoint", "req/s", "p50 ms", "p99 ms", "÷ trivial", "errors"],
+            ["endpoint", "req/s", "p50 ms", "p99 ms", "÷ trivial", "CPU ms/req", "÷ trivial (CPU)", "errors"],
             [
-                [f"`{r['label']}`", f"{r['rate']:,.0f}", ms(r["p50"]), ms(r["p99"]), f"{r['ratio']:.3f}", _errors(r)]
+                [
+                    f"`{r['label']}`",
+                    f"{r['rate']:,.0f}",
+                    ms(r["p50"]),
+                    ms(r["p99"]),
+                    f"{r['ratio']:.3f}",
+                    ms(r.get("cpu_ms", float("nan"))),
+                    _cpu_ratio(r),
+                    _errors(r),
+                ]
                 for r in results["rows"]
             ]
             + [_write_row(results["write"])],
@@ -371,13 +394,19 @@ def summary(everything: list[dict]) -> str:
     tails = [{r["label"]: r for r in results["tail"]} for results in everything]
     table = [["`GET /api/bench/trivial` req/s (the 1.00)", *[f"{c[labels[0]]['rate']:,.0f}" for c in by_label], ""]]
     for label in labels:
-        ratios = [f"{c[label]['ratio']:.2f}" if label in c else "-" for c in by_label]
+        ratios = [f"{c[label]['ratio']:.2f} ({_cpu_ratio(c[label])})" if label in c else "-" for c in by_label]
         spread = [f"{t[label]['p99_over_p50']:.1f}" if label in t else "-" for t in tails]
         table.append([f"`{label}`", *ratios, " / ".join(spread)])
-    writes = [f"{r['write']['ratio']:.3f}" for r in everything]
+    writes = [f"{r['write']['ratio']:.3f} ({_cpu_ratio(r['write'])})" for r in everything]
     table.append(["`POST /api/v1/applications` + `…/submit`", *writes, ""])
-    heads = ["endpoint (÷ trivial)", *names, f"p99 ÷ p50 at {TAIL_CONNECTIONS} conn. ({', '.join(names)})"]
+    heads = ["endpoint: ÷ trivial (by CPU time)", *names, f"p99 ÷ p50 at {TAIL_CONNECTIONS} conn. ({', '.join(names)})"]
     return markdown_table(heads, table)
+
+
+def _cpu_ratio(row: dict) -> str:
+    """The trivial endpoint's CPU time per request ÷ this row's: like the rate ratio, higher is better."""
+    ratio = row.get("cpu_ratio", float("nan"))
+    return "-" if ratio != ratio else f"{ratio:.3f}"
 
 
 def _errors(row: dict) -> str:
@@ -394,6 +423,8 @@ def _write_row(w: dict) -> list[str]:
         ms(w["p50"]),
         ms(w["p99"]),
         f"{w['ratio']:.3f}",
+        ms(w.get("cpu_ms", float("nan"))),
+        _cpu_ratio(w),
         f"{w['errors']:,}" + (f" ({kinds})" if kinds else ""),
     ]
 

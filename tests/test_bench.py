@@ -108,3 +108,9 @@ def test_wrk_scripts_carry_method_body_and_token(tmp_path):
         'wrk.headers["Content-Type"] = "application/json"',
         'wrk.headers["Authorization"] = "Bearer t0k"',
     ]
+
+
+def test_cpu_time_of_a_process_and_its_children_is_read_from_proc():
+    import os
+
+    assert harness.server_cpu_seconds(os.getppid()) >= harness.server_cpu_seconds(os.getpid()) > 0
