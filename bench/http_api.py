@@ -276,6 +276,11 @@ async def write_loop(base: str, token: str, seconds: float, connections: int) ->
     }
 
 
+def _over(a: float, b: float) -> float:
+    """a ÷ b, or NaN when b is 0 (a run that answered nothing)."""
+    return a / b if b else float("nan")
+
+
 def in_flight_limit(args) -> int:
     """The load-shedding bound: above the connections, so that no row is shed. Twice, since a request
     counts in flight until the app returns, a moment after the client has its response and sent the next."""
@@ -322,7 +327,7 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
                 for t in [trivial, *plan.reads]
             ]
             for target, m in tail:
-                results["tail"].append({"label": target.label, **as_json(m), "p99_over_p50": m.p99 / m.p50})
+                results["tail"].append({"label": target.label, **as_json(m), "p99_over_p50": _over(m.p99, m.p50)})
         # Writes last: what they change (new public events, export files out of date) would make the
         # reads after them pay for rebuilding.
         settle(base)
@@ -467,6 +472,8 @@ def main() -> None:
                 for n in workers:
                     print(f"{engine}, {n} worker(s) ...", flush=True)
                     everything.append(run_configuration(engine, n, url, args, scripts))
+                    if args.json:  # kept as it comes: a later failure loses nothing measured
+                        args.json.write_text(json.dumps(everything, indent=2, ensure_ascii=False))
     finally:
         shutil.rmtree(scripts, ignore_errors=True)
     print()
