@@ -1,5 +1,5 @@
 """What the HTTP benchmarks share: a fresh registry database (SQLite file or PostgreSQL database), the
-registry served by uvicorn as deploy/ serves it (plus `GET /bench/trivial`, bench/app.py), and wrk with
+registry served by uvicorn as deploy/ serves it (plus `GET /api/bench/trivial`, bench/app.py), and wrk with
 its output parsed. Pure parts (parsing, formatting) are tested in tests/test_bench.py."""
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ class Measure:
     requests: int
     non_2xx_3xx: int = 0
     socket_errors: int = 0
+    # The server's processes' CPU time per answered request (ms): less distorted than the rate by other
+    # work on the machine. The database server's own work (PostgreSQL) is not in it.
+    cpu_ms: float = float("nan")
 
     @property
     def errors(self) -> int:
@@ -107,6 +110,7 @@ def median_measure(measures: list[Measure]) -> Measure:
         requests=int(statistics.median(m.requests for m in measures)),
         non_2xx_3xx=sum(m.non_2xx_3xx for m in measures),
         socket_errors=sum(m.socket_errors for m in measures),
+        cpu_ms=statistics.median(m.cpu_ms for m in measures),
     )
 
 
@@ -128,8 +132,39 @@ def run_wrk(url: str, seconds: float, connections: int, script: Path | None = No
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "10s"]
     if script is not None:
         command += ["-s", str(script)]
+    server = next((pid for base, pid in _SERVERS.items() if url.startswith(base + "/")), None)
+    before = server_cpu_seconds(server) if server else 0.0
     done = subprocess.run([*command, url], capture_output=True, text=True, errors="replace", check=False)
-    return parse_wrk(done.stdout)
+    measure = parse_wrk(done.stdout)
+    if server and measure.requests:
+        measure.cpu_ms = (server_cpu_seconds(server) - before) * 1000 / measure.requests
+    return measure
+
+
+def _cpu_and_parent(pid: int) -> tuple[float, int]:
+    """A process's CPU time so far (user + system, in seconds) and its parent, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
+def served_cpu_seconds(base: str) -> float:
+    """CPU time so far of the server `serve` started at `base`."""
+    return server_cpu_seconds(_SERVERS[base])
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time so far of a server process and its children (uvicorn's workers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cpu, parent = _cpu_and_parent(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if int(entry.name) == pid or parent == pid:
+            total += cpu
+    return total
 
 
 # --- formatting --------------------------------------------------------------------------------------
@@ -208,6 +243,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_SERVERS: dict[str, int] = {}  # base URL -> the uvicorn process serving it, for CPU time per request
+
+
 @contextlib.contextmanager
 def serve(database_url: str, workers: int, connections: int, rate_limits: bool = True) -> Iterator[str]:
     """uvicorn as deploy/run-postgres.sh runs it, on bench/app.py; yields the base URL."""
@@ -221,11 +259,12 @@ def serve(database_url: str, workers: int, connections: int, rate_limits: bool =
     env = bench_environment(database_url, connections, rate_limits)
     server = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
+    _SERVERS[base] = server.pid
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/bench/trivial", timeout=2).read()
+                urllib.request.urlopen(f"{base}/api/bench/trivial", timeout=2).read()
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -235,6 +274,7 @@ def serve(database_url: str, workers: int, connections: int, rate_limits: bool =
             time.sleep(1.5)  # every worker up, not only the first to answer
         yield base
     finally:
+        _SERVERS.pop(base, None)
         server.terminate()
         try:
             server.wait(timeout=20)
@@ -250,7 +290,7 @@ def settle(base: str, quiet_ms: float = 50.0, limit: float = 60.0) -> None:
     while calm < 2 and time.monotonic() < deadline:
         started = time.perf_counter()
         try:
-            urllib.request.urlopen(f"{base}/bench/trivial", timeout=limit).read()
+            urllib.request.urlopen(f"{base}/api/bench/trivial", timeout=limit).read()
         except OSError:
             time.sleep(0.1)
         calm = calm + 1 if (time.perf_counter() - started) * 1000 < quiet_ms else 0

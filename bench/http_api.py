@@ -3,7 +3,7 @@ check and a write, each as a ratio to a trivial JSON endpoint of the same app me
 
 The registry is served as deploy/run-postgres.sh serves it (uvicorn, `--workers N`, the registry's
 `HeaderTimeoutProtocol`, no access log) from bench/app.py, which is `registry.asgi:app` plus
-`GET /bench/trivial`, on a fresh database (SQLite file or PostgreSQL database `dtc_bench_*`, dropped at
+`GET /api/bench/trivial`, on a fresh database (SQLite file or PostgreSQL database `dtc_bench_*`, dropped at
 the end) migrated and seeded with the demo data by `dtc-registry db upgrade` and `dtc-registry seed`.
 Reads and the check are measured by wrk (`wrk -t1 -cC -dSs --latency`, after 1 s of warm-up each); the
 write (create + submit an application) by a Python asyncio loop, since wrk cannot chain requests.
@@ -40,6 +40,7 @@ from harness import (
     ms,
     run_wrk,
     serve,
+    served_cpu_seconds,
     settle,
     sign_in,
 )
@@ -84,7 +85,7 @@ class Plan:
     skipped: list[str] = field(default_factory=list)
 
 
-def fill(base: str, path: str, values: dict[str, str]) -> str | None:
+def fill(path: str, values: dict[str, str]) -> str | None:
     """The path with its {parameters} replaced; None when one has no known value."""
     out = path
     for name in [part[1:-1] for part in path.split("/") if part.startswith("{")]:
@@ -147,12 +148,12 @@ def plan_reads(base: str, every_export: bool = False) -> Plan:
         if {} not in operation.get("security", [{}]):
             continue  # signed-in only
         if path.startswith("/api/v1/pseudonymisation/versions/"):
-            filled = fill(base, path, {"version": pseudo_versions[0]} if pseudo_versions else {})
+            filled = fill(path, {"version": pseudo_versions[0]} if pseudo_versions else {})
         elif path == "/api/v1/export/{file}":
             reads += _exports(base, get_json("/api/v1/export/manifest.json"), skipped, every_export)
             continue
         else:
-            filled = fill(base, path, values)
+            filled = fill(path, values)
         if filled is None:
             skipped.append(f"GET {path} (no value for a path parameter)")
             continue
@@ -275,6 +276,11 @@ async def write_loop(base: str, token: str, seconds: float, connections: int) ->
     }
 
 
+def _over(a: float, b: float) -> float:
+    """a ÷ b, or NaN when b is 0 (a run that answered nothing)."""
+    return a / b if b else float("nan")
+
+
 def in_flight_limit(args) -> int:
     """The load-shedding bound: above the connections, so that no row is shed. Twice, since a request
     counts in flight until the app returns, a moment after the client has its response and sent the next."""
@@ -291,8 +297,8 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
         plan = plan_reads(base, args.all_exports)
         results["skipped"] = plan.skipped
         rows: list[tuple[Target, Measure]] = []
-        trivial = Target("GET /bench/trivial (anonymous)", "/bench/trivial")
-        signed = Target("GET /bench/trivial with a bearer token", "/bench/trivial", signed_in=True)
+        trivial = Target("GET /api/bench/trivial (anonymous)", "/api/bench/trivial")
+        signed = Target("GET /api/bench/trivial with a bearer token", "/api/bench/trivial", signed_in=True)
         check = Target(
             "POST /api/v1/panels/check (3 items, signed in)",
             "/api/v1/panels/check",
@@ -305,19 +311,34 @@ def run_configuration(engine: str, workers: int, url: str, args, scripts: Path) 
                 (target, measure(base, target, token, args, scripts, args.connections, args.seconds, warm=True))
             )
             print(f"  {target.label}: {rows[-1][1].rate:,.0f} req/s", flush=True)
-        reference = rows[0][1].rate
+        reference, reference_cpu = rows[0][1].rate, rows[0][1].cpu_ms
         for target, m in rows:
-            results["rows"].append({"label": target.label, **as_json(m), "ratio": m.rate / reference})
-        settle(base)
-        write = asyncio.run(write_loop(base, token, args.seconds, args.connections))
-        results["write"] = write | {"ratio": write["rate"] / reference}
+            results["rows"].append(
+                {
+                    "label": target.label,
+                    **as_json(m),
+                    "ratio": m.rate / reference,
+                    "cpu_ratio": reference_cpu / m.cpu_ms,
+                }
+            )
         if not args.no_tail:
             tail = [
                 (t, measure(base, t, token, args, scripts, TAIL_CONNECTIONS, args.tail_seconds, warm=False))
                 for t in [trivial, *plan.reads]
             ]
             for target, m in tail:
-                results["tail"].append({"label": target.label, **as_json(m), "p99_over_p50": m.p99 / m.p50})
+                results["tail"].append({"label": target.label, **as_json(m), "p99_over_p50": _over(m.p99, m.p50)})
+        # Writes last: what they change (new public events, export files out of date) would make the
+        # reads after them pay for rebuilding.
+        settle(base)
+        before = served_cpu_seconds(base)
+        write = asyncio.run(write_loop(base, token, args.seconds, args.connections))
+        cpu_ms = (served_cpu_seconds(base) - before) * 1000 / max(write["requests"], 1)
+        results["write"] = write | {
+            "ratio": write["rate"] / reference,
+            "cpu_ms": cpu_ms,
+            "cpu_ratio": reference_cpu / cpu_ms,
+        }
     return results
 
 
@@ -327,9 +348,18 @@ def report(results: dict, args) -> str:
         f"### {engine}, {results['workers']} worker(s), {args.connections} connections",
         "",
         markdown_table(
-            ["endpoint", "req/s", "p50 ms", "p99 ms", "÷ trivial", "errors"],
+            ["endpoint", "req/s", "p50 ms", "p99 ms", "÷ trivial", "CPU ms/req", "÷ trivial (CPU)", "errors"],
             [
-                [f"`{r['label']}`", f"{r['rate']:,.0f}", ms(r["p50"]), ms(r["p99"]), f"{r['ratio']:.3f}", _errors(r)]
+                [
+                    f"`{r['label']}`",
+                    f"{r['rate']:,.0f}",
+                    ms(r["p50"]),
+                    ms(r["p99"]),
+                    f"{r['ratio']:.3f}",
+                    ms(r.get("cpu_ms", float("nan"))),
+                    _cpu_ratio(r),
+                    _errors(r),
+                ]
                 for r in results["rows"]
             ]
             + [_write_row(results["write"])],
@@ -360,6 +390,30 @@ def report(results: dict, args) -> str:
     return "\n".join(lines)
 
 
+def summary(everything: list[dict]) -> str:
+    """One table across configurations: each row's ratio to the trivial endpoint of its configuration,
+    and at 64 connections its p99 ÷ p50."""
+    names = [f"{'SQLite' if r['engine'] == 'sqlite' else 'PostgreSQL'} ×{r['workers']}" for r in everything]
+    labels = [r["label"] for r in everything[0]["rows"]]
+    by_label = [{r["label"]: r for r in results["rows"]} for results in everything]
+    tails = [{r["label"]: r for r in results["tail"]} for results in everything]
+    table = [["`GET /api/bench/trivial` req/s (the 1.00)", *[f"{c[labels[0]]['rate']:,.0f}" for c in by_label], ""]]
+    for label in labels:
+        ratios = [f"{c[label]['ratio']:.2f} ({_cpu_ratio(c[label])})" if label in c else "-" for c in by_label]
+        spread = [f"{t[label]['p99_over_p50']:.1f}" if label in t else "-" for t in tails]
+        table.append([f"`{label}`", *ratios, " / ".join(spread)])
+    writes = [f"{r['write']['ratio']:.3f} ({_cpu_ratio(r['write'])})" for r in everything]
+    table.append(["`POST /api/v1/applications` + `…/submit`", *writes, ""])
+    heads = ["endpoint: ÷ trivial (by CPU time)", *names, f"p99 ÷ p50 at {TAIL_CONNECTIONS} conn. ({', '.join(names)})"]
+    return markdown_table(heads, table)
+
+
+def _cpu_ratio(row: dict) -> str:
+    """The trivial endpoint's CPU time per request ÷ this row's: like the rate ratio, higher is better."""
+    ratio = row.get("cpu_ratio", float("nan"))
+    return "-" if ratio != ratio else f"{ratio:.3f}"
+
+
 def _errors(row: dict) -> str:
     if not row["errors"]:
         return "0"
@@ -374,6 +428,8 @@ def _write_row(w: dict) -> list[str]:
         ms(w["p50"]),
         ms(w["p99"]),
         f"{w['ratio']:.3f}",
+        ms(w.get("cpu_ms", float("nan"))),
+        _cpu_ratio(w),
         f"{w['errors']:,}" + (f" ({kinds})" if kinds else ""),
     ]
 
@@ -396,7 +452,11 @@ def main() -> None:
     parser.add_argument("--no-rate-limits", action="store_true", help="the rate limiter off (0), to see what it costs")
     parser.add_argument("--quick", action="store_true", help="2 s per row, SQLite, one worker")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--report", type=Path, help="print the tables of a --json file again, measure nothing")
     args = parser.parse_args()
+    if args.report:
+        print_report(json.loads(args.report.read_text()), args)
+        return
     if args.quick:
         args.engines, args.workers, args.seconds, args.tail_seconds = "sqlite", "1", 2, 1
     if not shutil.which("wrk"):
@@ -412,6 +472,8 @@ def main() -> None:
                 for n in workers:
                     print(f"{engine}, {n} worker(s) ...", flush=True)
                     everything.append(run_configuration(engine, n, url, args, scripts))
+                    if args.json:  # kept as it comes: a later failure loses nothing measured
+                        args.json.write_text(json.dumps(everything, indent=2, ensure_ascii=False))
     finally:
         shutil.rmtree(scripts, ignore_errors=True)
     print()
@@ -429,9 +491,16 @@ def main() -> None:
         + "REGISTRY_ACCESS_LOG_LEVEL=OFF, REGISTRY_LOG_LEVEL=WARNING; "
         f"the whole run took {time.perf_counter() - started:.0f} s."
     )
+    print_report(everything, args)
+
+
+def print_report(everything: list[dict], args) -> None:
     for results in everything:
         print()
         print(report(results, args))
+    if len(everything) > 1:
+        print()
+        print(summary(everything))
     if args.json:
         args.json.write_text(json.dumps(everything, indent=2, ensure_ascii=False))
 

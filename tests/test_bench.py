@@ -89,3 +89,28 @@ def test_the_server_settings_let_one_client_through_without_switching_the_limite
     assert int(env["REGISTRY_RATE_LIMIT_READS"]) > 0  # 0 would switch the limiter off
     assert env["REGISTRY_MAX_CONCURRENT_REQUESTS"] == "64"
     assert env["REGISTRY_ACCESS_LOG_LEVEL"] == "OFF"
+
+
+def test_path_parameters_are_filled_from_known_values_or_the_path_is_skipped():
+    http_api = load("http_api")
+    values = {"provider_id": "1", "version": "2024-07-09"}
+    assert http_api.fill("/api/v1/providers/{provider_id:int}", values) == "/api/v1/providers/1"
+    assert http_api.fill("/api/v1/catalog/versions/{version:str}", values) == "/api/v1/catalog/versions/2024-07-09"
+    assert http_api.fill("/api/v1/validations/{validation_id:int}", values) is None
+
+
+def test_wrk_scripts_carry_method_body_and_token(tmp_path):
+    assert harness.lua_script(tmp_path, "plain") is None
+    script = harness.lua_script(tmp_path, "check", method="POST", body='{"a": "b"}', token="t0k")
+    assert script.read_text().splitlines() == [
+        'wrk.method = "POST"',
+        'wrk.body = "{\\"a\\": \\"b\\"}"',
+        'wrk.headers["Content-Type"] = "application/json"',
+        'wrk.headers["Authorization"] = "Bearer t0k"',
+    ]
+
+
+def test_cpu_time_of_a_process_and_its_children_is_read_from_proc():
+    import os
+
+    assert harness.server_cpu_seconds(os.getppid()) >= harness.server_cpu_seconds(os.getpid()) > 0
