@@ -92,6 +92,8 @@ def generate(
     rng = random.Random(2026)
     out = Generated()
     now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+    from registry.kernel.text import search_keys  # the listing's search column, as registration fills it
+
     per_provider = panel_items // providers
     extra = panel_items - per_provider * providers
     for n in range(providers):
@@ -101,7 +103,7 @@ def generate(
         out.providers.append(
             (pid, name_ko, name_en, f"{500 + n // 100000}-86-{n % 100000:05d}", f"BENCH-{n:05d}",
              f"대표{n}", f"office{n}@provider{n}.example", f"02-{n // 10000:04d}-{n % 10000:04d}",
-             f"{rng.choice(REGIONS)} (가상 주소)", "verified", now, now, False)
+             f"{rng.choice(REGIONS)} (가상 주소)", "verified", now, now, False, search_keys(name_ko, name_en))
         )  # fmt: skip
         valid_from = REGIME_START + dt.timedelta(days=rng.randrange((LAST_ISSUE - REGIME_START).days))
         valid_until = years_later(valid_from, 3) - dt.timedelta(days=1)
@@ -170,7 +172,7 @@ def generate(
 
 PROVIDER_COLUMNS = (
     "id", "name_ko", "name_en", "business_number", "institution_report_number", "representative", "contact_email",
-    "contact_phone", "address", "status", "verified_at", "created_at", "is_demo",
+    "contact_phone", "address", "status", "verified_at", "created_at", "is_demo", "name_key",
 )  # fmt: skip
 CERTIFICATE_COLUMNS = (
     "id",
