@@ -40,8 +40,8 @@ REVALIDATE = b"public, no-cache"
 EDITION = b"public, max-age=300"
 
 # operationId -> Cache-Control: the anonymous public GET endpoints of the JSON API. Not here: the open
-# data files and manifest (already answered from their own cache, with their own ETag), the Atom feed
-# (its `updated` is the time of the request), and everything that needs a signed-in user.
+# data files and manifest (already answered from their own cache, with their own ETag) and everything that
+# needs a signed-in user. The Atom feed is here: its `updated` is its newest entry's time, not the request's.
 PUBLIC_ANSWERS: dict[str, bytes] = {
     "listCatalogueVersions": REVALIDATE,
     "getCatalogueVersion": EDITION,
@@ -59,6 +59,7 @@ PUBLIC_ANSWERS: dict[str, bytes] = {
     "getPseudonymisationVersion": REVALIDATE,
     "getPseudonymisationInForce": REVALIDATE,
     "diffPseudonymisationVersions": REVALIDATE,
+    "changesAtom": REVALIDATE,
     "listGenomicDataKinds": REVALIDATE,
     "listChanges": REVALIDATE,
 }
@@ -162,7 +163,10 @@ class PublicAnswers(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         generation = changes.generation(current_engine())  # read before the answer it vouches for
-        key = (scope["path"], canonical_query(scope.get("query_string", b"")), today_in_korea())
+        # The origin too: an answer that names the registry's own address (the Atom feed's links) is kept
+        # per address it was asked at.
+        origin = (scope.get("scheme"), _header(scope, b"host"))
+        key = (scope["path"], canonical_query(scope.get("query_string", b"")), origin, today_in_korea())
         if_none_match = _header(scope, b"if-none-match")
         if generation is not None:
             self.answers.at(generation)

@@ -13,6 +13,7 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import HeaderParameter, Parameter, QueryParameter
 
+from registry.http.cache import canonical_query
 from registry.http.pagination import MAX_CURSOR_LENGTH, check_limit, decode_cursor, encode_cursor
 from registry.http.params import Limit
 from registry.kernel.clock import utcnow
@@ -179,7 +180,10 @@ class OpenDataController(Controller):
     async def feed(self, request: Request, limit: Limit = None) -> Response[bytes]:
         size = check_limit(limit)
         origin = str(request.base_url).rstrip("/")
-        query = f"?{request.url.query}" if request.url.query else ""
+        # The parameters in the order the public cache keys them (registry/http/cache.py), so that a kept
+        # answer names itself as any request sharing its key would.
+        raw = request.scope.get("query_string", b"")
+        query = f"?{canonical_query(raw).decode('latin-1')}" if canonical_query(raw) else ""
         body = atom.feed_document(
             await changes.latest_changes(size),
             origin=origin,

@@ -4,6 +4,7 @@
 from registry.catalog import urls as catalog_urls
 from registry.certification import urls as certification_urls
 from registry.http.cache import Answer, Answers, canonical_query, matches
+from registry.opendata import urls as opendata_urls
 from registry.providers import urls as provider_urls
 from tests.workflow import certify, make_staff, register_lab, suspend_today
 
@@ -65,6 +66,18 @@ async def test_a_suspension_is_seen_at_once_and_the_certificate_keeps_its_own_et
     after = await client.get(url)
     assert after.headers["x-cache"] == "miss" and after.json()["status"] == "suspended"
     assert (await client.get(listing)).headers["x-cache"] == "miss"
+
+
+async def test_the_atom_feed_is_kept_per_address_it_names(client):
+    """The feed's links carry the registry's own address: an answer is kept per Host, never lent to another."""
+    url = f"{opendata_urls.FEED}?limit=5"
+    first = await client.get(url)
+    again = await client.get(url)
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert first.content == again.content and b"http://registry.test/" in first.content
+    elsewhere = await client.get(url, headers={"Host": "mirror.example"})
+    assert elsewhere.headers["x-cache"] == "miss"
+    assert b"http://mirror.example/" in elsewhere.content and b"registry.test" not in elsewhere.content
 
 
 def test_the_query_is_canonical_but_never_decoded():
