@@ -37,10 +37,12 @@ from registry.http.reads import PublicReadsOnReplicas
 from registry.http.requests import RegistryRequest
 from registry.http.security import DOCS_ASSETS_DIR, JSON_BODY_MAX, DocsPage, HeaderLimits, SecurityHeaders
 from registry.opendata.api import OpenDataController
+from registry.panels import urls as panels_urls
 from registry.panels.api import ImpactController, PanelsController
 from registry.panels.genes import gene_names
 from registry.providers.api import ProvidersController
 from registry.pseudonymisation import service as pseudonymisation
+from registry.pseudonymisation import urls as pseudonymisation_urls
 from registry.pseudonymisation.api import PseudonymisationController
 from registry.settings import Settings
 from registry.web.pages import register_filters
@@ -214,7 +216,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handler = app.asgi_handler
     if settings.read_database_urls:  # inside the limits: their counters are written on the primary
         handler = PublicReadsOnReplicas(handler, SESSION_COOKIE)
-    rate_limit = RateLimit(handler, settings, frozenset({accounts_urls.TOKEN}))
+    checks = frozenset({panels_urls.CHECK, pseudonymisation_urls.CHECK})
+    rate_limit = RateLimit(handler, settings, frozenset({accounts_urls.TOKEN}), check_paths=checks)
     app.asgi_handler = RequestLog(ConcurrencyLimit(rate_limit, settings.max_concurrent_requests), settings)
     document_the_contract(app)
     return app

@@ -111,7 +111,8 @@ def authentication_required() -> DomainError:
 def requires(*roles: Role):
     """A guard: signed in, and (when roles are given) holding one of them."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs a plain function guard in a worker thread, a thread hop per request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal = principal_of(connection)
         if principal is None:
             raise authentication_required()

@@ -76,11 +76,15 @@ class ConcurrencyLimit:
                 self.in_flight -= 1
 
 
-def request_class(method: str, path: str, sign_in_paths: frozenset[str]) -> str | None:
-    """Which limit a request counts against: read, sign_in or write (None: not limited)."""
+def request_class(
+    method: str, path: str, sign_in_paths: frozenset[str], check_paths: frozenset[str] = frozenset()
+) -> str | None:
+    """Which limit a request counts against: read, sign_in or write (None: not limited). A check posted to
+    `check_paths` (one panel, one dataset's fields) stores nothing: it counts as a read, so that a provider's
+    system checking every order costs no counting statement."""
     if path in EXEMPT:
         return None
-    if method in ("GET", "HEAD", "OPTIONS"):
+    if method in ("GET", "HEAD", "OPTIONS") or (method == "POST" and path in check_paths):
         return "read"
     if path in sign_in_paths:
         return "sign_in"
@@ -173,8 +177,15 @@ class RateLimit:
     are counted there one statement per request; reads are counted in this worker and flushed in the
     background (`start`/`stop` with the app's lifespan), so a read costs no database round trip."""
 
-    def __init__(self, app: ASGIApp, settings: Settings, sign_in_paths: frozenset[str], clock=time.time):
-        self.app, self.sign_in_paths = app, sign_in_paths
+    def __init__(
+        self,
+        app: ASGIApp,
+        settings: Settings,
+        sign_in_paths: frozenset[str],
+        clock=time.time,
+        check_paths: frozenset[str] = frozenset(),
+    ):
+        self.app, self.sign_in_paths, self.check_paths = app, sign_in_paths, check_paths
         self.limits = {
             "read": settings.rate_limit_reads,
             "sign_in": settings.rate_limit_sign_ins,
@@ -193,7 +204,7 @@ class RateLimit:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         kind = None
         if scope["type"] == "http":
-            kind = request_class(scope["method"], scope["path"], self.sign_in_paths)
+            kind = request_class(scope["method"], scope["path"], self.sign_in_paths, self.check_paths)
         limit = self.limits.get(kind or "", 0)
         if not limit:
             await self.app(scope, receive, send)

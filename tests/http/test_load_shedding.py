@@ -14,6 +14,7 @@ from registry.catalog import urls as catalog_urls
 from registry.db.engine import current_engine
 from registry.http import limits
 from registry.http.limits import ConcurrencyLimit, HeaderTimeoutProtocol, flush_share, request_class
+from registry.panels import urls as panels_urls
 from registry.providers import urls as provider_urls
 from registry.settings import Settings, SettingsError
 from tests.conftest import GENEROUS_LIMITS, running
@@ -208,6 +209,9 @@ def test_request_classes():
     assert request_class("POST", accounts_urls.TOKEN, sign_in) == "sign_in"
     assert request_class("POST", provider_urls.REGISTER, sign_in) == "write"
     assert request_class("GET", "/healthz", sign_in) is None
+    checks = frozenset({panels_urls.CHECK})
+    assert request_class("POST", panels_urls.CHECK, sign_in, checks) == "read"
+    assert request_class("POST", panels_urls.BATCH, sign_in, checks) == "write"
 
 
 def test_limits_are_settings():
