@@ -4,6 +4,10 @@ provider), each in a fresh database served by uvicorn with one worker (bench/app
 
 For each endpoint: the median latency of sequential requests from one client, and requests per second
 at 32 connections (wrk, after 1 s of warm-up); the growth factor is large ÷ small latency (target < 2×).
+The requests carry the demo provider's bearer token: a signed-in request is never answered from the
+public cache (registry/http/cache.py), so every one runs its queries — the growth of the database path,
+which is what an anonymous reader meets on the first request after each write. `--anonymous` measures
+the anonymous answers instead (after the first, from the cache).
 
 Run: .venv/bin/python bench/growth.py [--engines sqlite,postgres] [--small 100] [--large 10000]
          [--requests 20] [--seconds 5] [--json FILE]
@@ -14,11 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-from harness import fresh_database, markdown_table, ms, run_wrk, serve, settle
+from harness import PROVIDER_ACCOUNT, fresh_database, lua_script, markdown_table, ms, run_wrk, serve, settle, sign_in
 from large import build
 
 CONNECTIONS = 32
@@ -45,14 +50,19 @@ SEQUENTIAL_BUDGET = 10.0  # seconds per endpoint at most for the sequential requ
 NO_LOAD_ABOVE_MS = 1000.0
 
 
-def sequential(url: str, count: int) -> tuple[float, int, int]:
+def get(url: str, token: str | None, timeout: float):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
+
+
+def sequential(url: str, count: int, token: str | None = None) -> tuple[float, int, int]:
     """Median latency (ms) of up to `count` sequential requests, the number made, and failures."""
     times, failures = [], 0
     started = time.perf_counter()
     for _ in range(count):
         t = time.perf_counter()
         try:
-            with urllib.request.urlopen(url, timeout=60) as response:
+            with get(url, token, 60) as response:
                 response.read()
         except OSError:
             failures += 1
@@ -67,17 +77,19 @@ def measure_size(engine: str, providers: int, args) -> dict:
         built = build(url, providers, providers * ITEMS_PER_PROVIDER, prepare=False)
         print(f"  {engine}, {providers:,} providers built: {json.dumps(built)}", flush=True)
         rows = {}
-        with serve(url, 1, 2 * CONNECTIONS) as base:
+        with serve(url, 1, 2 * CONNECTIONS) as base, tempfile.TemporaryDirectory() as scripts:
+            token = None if args.anonymous else sign_in(base, *PROVIDER_ACCOUNT)
+            script = lua_script(Path(scripts), "signed-in", token=token)
             for path in ENDPOINTS:
-                urllib.request.urlopen(base + path, timeout=120).read()  # warm, and fail loudly if broken
-                latency, made, failures = sequential(base + path, args.requests)
+                get(base + path, token, 120).read()  # warm, and fail loudly if broken
+                latency, made, failures = sequential(base + path, args.requests, token)
                 rows[path] = {"latency_ms": latency, "sequential": made, "sequential_failures": failures}
                 if latency > NO_LOAD_ABOVE_MS:
                     rows[path] |= {"rate": None, "p50": None, "p99": None, "errors": 0}
                 else:
-                    run_wrk(base + path, 1, CONNECTIONS)
+                    run_wrk(base + path, 1, CONNECTIONS, script)
                     settle(base)
-                    load = run_wrk(base + path, args.seconds, CONNECTIONS)
+                    load = run_wrk(base + path, args.seconds, CONNECTIONS, script)
                     settle(base)
                     rows[path] |= {"rate": load.rate, "p50": load.p50, "p99": load.p99, "errors": load.errors}
                 print(f"    {path}: {latency:.1f} ms, {rows[path]['rate'] or 0:,.0f} req/s", flush=True)
@@ -128,6 +140,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="sequential requests per endpoint (median)")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--anonymous", action="store_true", help="no token: answers from the public cache")
     args = parser.parse_args()
     started = time.perf_counter()
     results = {}
@@ -140,7 +153,8 @@ def main() -> None:
     print(
         f"uvicorn, 1 worker (bench/app.py); single client: median of up to {args.requests} sequential requests "
         f"(at most {SEQUENTIAL_BUDGET:g} s an endpoint); wrk -t1 -c{CONNECTIONS} -d{args.seconds:g}s after 1 s "
-        f"of warm-up; growth = large ÷ small single-client latency (target < 2×); the run took "
+        f"of warm-up; {'anonymous' if args.anonymous else 'signed in (no public cache)'}; "
+        f"growth = large ÷ small single-client latency (target < 2×); the run took "
         f"{time.perf_counter() - started:.0f} s."
     )
     for engine, sizes in results.items():
