@@ -89,6 +89,8 @@ def generate(
     providers: int, panel_items: int, codes: list[str], first_provider: int, first_certificate: int, serials: dict
 ) -> Generated:
     """Rows for the tables, deterministic for a given size; ids continue after the seeded ones."""
+    from registry.kernel.text import search_keys
+
     rng = random.Random(2026)
     out = Generated()
     now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
@@ -99,7 +101,8 @@ def generate(
         cid = first_certificate + n
         name_ko, name_en = name(n, rng)
         out.providers.append(
-            (pid, name_ko, name_en, f"{500 + n // 100000}-86-{n % 100000:05d}", f"BENCH-{n:05d}",
+            (pid, name_ko, name_en, search_keys(name_ko, name_en), f"{500 + n // 100000}-86-{n % 100000:05d}",
+             f"BENCH-{n:05d}",
              f"대표{n}", f"office{n}@provider{n}.example", f"02-{n // 10000:04d}-{n % 10000:04d}",
              f"{rng.choice(REGIONS)} (가상 주소)", "verified", now, now, False)
         )  # fmt: skip
@@ -169,8 +172,8 @@ def generate(
 
 
 PROVIDER_COLUMNS = (
-    "id", "name_ko", "name_en", "business_number", "institution_report_number", "representative", "contact_email",
-    "contact_phone", "address", "status", "verified_at", "created_at", "is_demo",
+    "id", "name_ko", "name_en", "name_key", "business_number", "institution_report_number", "representative",
+    "contact_email", "contact_phone", "address", "status", "verified_at", "created_at", "is_demo",
 )  # fmt: skip
 CERTIFICATE_COLUMNS = (
     "id",
