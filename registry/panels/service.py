@@ -94,18 +94,21 @@ def _check_text(latest: dict) -> str:
 
 def _changed(rows: list[dict], day: dt.date, rules: RulesAtDates) -> list[tuple[dict, dict, str]]:
     """Check stored panels and keep those whose answer differs from the one stored, with the text to store
-    (CPU work: call it off the event loop). Answers are compared as values, not as texts, so that how a
-    check was once spelt in JSON never counts as a change."""
+    (CPU work: call it off the event loop). Answers differing only in how the JSON is spelt (one stored
+    before the registry wrote it with `_check_text`) are the same answer."""
     checked = check_stored(rows, day, rules)
     changed = []
     for row in rows:
         latest = checked[str(row["id"])]
-        try:
+        text = _check_text(latest)
+        if text == row["last_check"]:
+            continue
+        try:  # stored by another spelling of JSON, perhaps
             same = _decode_check(row["last_check"]) == latest
         except msgspec.DecodeError:
             same = False
         if not same:
-            changed.append((row, latest, _check_text(latest)))
+            changed.append((row, latest, text))
     return changed
 
 
