@@ -21,7 +21,7 @@ from registry.audit.model import (
     verify_chain,
 )
 from registry.audit.tables import AuditEvent, AuditHead
-from registry.db.engine import read_transaction
+from registry.db.engine import execute_many, read_transaction
 from registry.kernel.clock import utcnow
 
 
@@ -44,13 +44,10 @@ class Change:
     after: Any = None
 
 
-EVENTS_PER_INSERT = 200  # 11 values each: far below any engine's cap on bound parameters
-
-
 async def record_many(actor: Actor, changes: Sequence[Change]) -> int:
     """Append events, in order, as `record` appends one: inside the caller's write transaction, chained;
-    one read and one update of the head and one insert per EVENTS_PER_INSERT events, however many
-    (a re-check of every panel may change thousands of verdicts). Returns the last sequence number."""
+    one read and one update of the head and one statement for the events, however many (a re-check of
+    every panel may change thousands of verdicts). Returns the last sequence number."""
     if isinstance(AuditEvent._meta.db, PostgresEngine):
         # The head row lock makes concurrent appends queue, so the chain never forks.
         rows = await AuditHead.raw("SELECT id, last_seq, last_hash FROM audit_head ORDER BY id LIMIT 1 FOR UPDATE")
@@ -79,10 +76,12 @@ async def record_many(actor: Actor, changes: Sequence[Change]) -> int:
             "after": canonical_json(change.after),
         }
         digest = event_hash(last_hash, fields)
-        events.append(AuditEvent(**fields, prev_hash=last_hash, hash=digest))
+        events.append((*fields.values(), last_hash, digest))
         last_hash = digest
-    for start in range(0, len(events), EVENTS_PER_INSERT):
-        await AuditEvent.insert(*events[start : start + EVENTS_PER_INSERT])
+    columns = (*fields, "prev_hash", "hash")
+    await execute_many(
+        f"INSERT INTO audit_event ({', '.join(columns)}) VALUES ({', '.join('{}' for _ in columns)})", events
+    )
     await AuditHead.update({AuditHead.last_seq: seq, AuditHead.last_hash: last_hash, AuditHead.updated_at: now}).where(
         AuditHead.id == head["id"]
     )

@@ -15,7 +15,7 @@ from piccolo.query.functions.string import Length
 
 from registry.accounts.model import Principal, Role
 from registry.audit.service import SYSTEM, Actor, Change, record, record_many
-from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.db.engine import execute_many, insert_one, read_transaction, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, not_found
@@ -167,10 +167,9 @@ async def list_panels(principal: Principal) -> list[PanelOut]:
     return [_panel_body(row) for row in rows]
 
 
-CHUNK = 500  # rows per statement: asyncpg caps bound parameters per statement at 32,767
 # Panel items per re-check step: the engine's work, and one short write, per step. The engine's cost per
 # step is mostly fixed (joining the rule tables) below some tens of thousands of items.
-RECHECK_ITEMS = 50_000
+RECHECK_ITEMS = 100_000
 # A stored item's JSON, about: {"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"]}. Steps
 # are weighed by the stored text's length, so that weighing reads no item.
 ITEM_CHARS = 64
@@ -221,15 +220,10 @@ async def _recheck_step(step: list, rules: RulesAtDates, day: dt.date, actor: Ac
     changed = await anyio.to_thread.run_sync(_changed, rows, day, rules)
     now = utcnow()
     async with write_transaction():
-        for start in range(0, len(changed), CHUNK):
-            part = changed[start : start + CHUNK]
-            values = ", ".join("(CAST({} AS INTEGER), {}, {})" for _ in part)
-            args = [v for row, latest, text in part for v in (row["id"], latest["verdict"], text)]
-            await Panel.raw(
-                f"WITH v(id, verdict, last_check) AS (VALUES {values}) "
-                "UPDATE panel SET verdict = v.verdict, last_check = v.last_check FROM v WHERE panel.id = v.id",
-                *args,
-            )
+        await execute_many(
+            "UPDATE panel SET verdict = {}, last_check = {} WHERE id = {}",
+            [(latest["verdict"], text, row["id"]) for row, latest, text in changed],
+        )
         await Panel.update({Panel.checked_at: now}).where(*step)
         await record_many(
             actor,
