@@ -92,24 +92,27 @@ def _check_text(latest: dict) -> str:
     return _encode.encode(latest).decode()
 
 
-def _changed(rows: list[dict], day: dt.date, rules: RulesAtDates) -> list[tuple[dict, dict, str]]:
-    """Check stored panels and keep those whose answer differs from the one stored, with the text to store
-    (CPU work: call it off the event loop). Answers differing only in how the JSON is spelt (one stored
-    before the registry wrote it with `_check_text`) are the same answer."""
+def _changed(rows: list[dict], day: dt.date, rules: RulesAtDates) -> tuple[list[tuple[dict, dict, str]], list[int]]:
+    """Check stored panels: those whose answer differs from the one stored, with the text to store, and the
+    ids of the others (CPU work: call it off the event loop). Answers differing only in how the JSON is
+    spelt (one stored before the registry wrote it with `_check_text`) are the same answer."""
     checked = check_stored(rows, day, rules)
-    changed = []
+    changed, same = [], []
     for row in rows:
         latest = checked[str(row["id"])]
         text = _check_text(latest)
         if text == row["last_check"]:
+            same.append(row["id"])
             continue
         try:  # stored by another spelling of JSON, perhaps
-            same = _decode_check(row["last_check"]) == latest
+            unchanged = _decode_check(row["last_check"]) == latest
         except msgspec.DecodeError:
-            same = False
-        if not same:
+            unchanged = False
+        if unchanged:
+            same.append(row["id"])
+        else:
             changed.append((row, latest, text))
-    return changed
+    return changed, same
 
 
 # Registered panels per provider: far above any real catalogue of products (the largest providers sell a
@@ -217,14 +220,15 @@ async def _recheck_step(step: list, rules: RulesAtDates, day: dt.date, actor: Ac
         rows = await Panel.select(
             Panel.id, Panel.provider, Panel.target, Panel.claims, Panel.items, Panel.verdict, Panel.last_check
         ).where(*step)
-    changed = await anyio.to_thread.run_sync(_changed, rows, day, rules)
+    changed, same = await anyio.to_thread.run_sync(_changed, rows, day, rules)
     now = utcnow()
     async with write_transaction():
+        # Each panel's row written once: with its new answer, or marked checked.
         await execute_many(
-            "UPDATE panel SET verdict = {}, last_check = {} WHERE id = {}",
-            [(latest["verdict"], text, row["id"]) for row, latest, text in changed],
+            "UPDATE panel SET verdict = {}, last_check = {}, checked_at = {} WHERE id = {}",
+            [(latest["verdict"], text, now, row["id"]) for row, latest, text in changed],
         )
-        await Panel.update({Panel.checked_at: now}).where(*step)
+        await execute_many("UPDATE panel SET checked_at = {} WHERE id = {}", [(now, i) for i in same])
         await record_many(
             actor,
             [
