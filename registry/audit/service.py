@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
@@ -19,7 +21,7 @@ from registry.audit.model import (
     verify_chain,
 )
 from registry.audit.tables import AuditEvent, AuditHead
-from registry.db.engine import read_transaction
+from registry.db.engine import execute_many, read_transaction
 from registry.kernel.clock import utcnow
 
 
@@ -28,6 +30,24 @@ async def record(
 ) -> int:
     """Append one event. Call it inside the write transaction of the change it describes, so the change
     and its event commit or roll back together. Returns the event's sequence number."""
+    return await record_many(actor, [Change(action, entity_type, entity_id, before, after)])
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one audit event says: the action on an entity, and its values before and after."""
+
+    action: str
+    entity_type: str
+    entity_id: object
+    before: Any = None
+    after: Any = None
+
+
+async def record_many(actor: Actor, changes: Sequence[Change]) -> int:
+    """Append events, in order, as `record` appends one: inside the caller's write transaction, chained;
+    one read and one update of the head and one statement for the events, however many (a re-check of
+    every panel may change thousands of verdicts). Returns the last sequence number."""
     if isinstance(AuditEvent._meta.db, PostgresEngine):
         # The head row lock makes concurrent appends queue, so the chain never forks.
         rows = await AuditHead.raw("SELECT id, last_seq, last_hash FROM audit_head ORDER BY id LIMIT 1 FOR UPDATE")
@@ -36,24 +56,36 @@ async def record(
     if not rows:
         raise RuntimeError("audit_head is missing: run the migrations")
     head = rows[0]
+    if not changes:
+        return head["last_seq"]
     now = utcnow()
-    fields = {
-        "seq": head["last_seq"] + 1,
-        "occurred_at": now.isoformat(timespec="microseconds"),
-        "actor_id": actor.id,
-        "actor": actor.label,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": str(entity_id),
-        "before": canonical_json(before),
-        "after": canonical_json(after),
-    }
-    digest = event_hash(head["last_hash"], fields)
-    await AuditEvent.insert(AuditEvent(**fields, prev_hash=head["last_hash"], hash=digest))
-    await AuditHead.update(
-        {AuditHead.last_seq: fields["seq"], AuditHead.last_hash: digest, AuditHead.updated_at: now}
-    ).where(AuditHead.id == head["id"])
-    return fields["seq"]
+    occurred_at = now.isoformat(timespec="microseconds")
+    seq, last_hash = head["last_seq"], head["last_hash"]
+    events = []
+    for change in changes:
+        seq += 1
+        fields = {
+            "seq": seq,
+            "occurred_at": occurred_at,
+            "actor_id": actor.id,
+            "actor": actor.label,
+            "action": change.action,
+            "entity_type": change.entity_type,
+            "entity_id": str(change.entity_id),
+            "before": canonical_json(change.before),
+            "after": canonical_json(change.after),
+        }
+        digest = event_hash(last_hash, fields)
+        events.append((*fields.values(), last_hash, digest))
+        last_hash = digest
+    columns = (*fields, "prev_hash", "hash")
+    await execute_many(
+        f"INSERT INTO audit_event ({', '.join(columns)}) VALUES ({', '.join('{}' for _ in columns)})", events
+    )
+    await AuditHead.update({AuditHead.last_seq: seq, AuditHead.last_hash: last_hash, AuditHead.updated_at: now}).where(
+        AuditHead.id == head["id"]
+    )
+    return seq
 
 
 async def verify() -> ChainReport:

@@ -100,24 +100,73 @@ def frames(rows: list[dict], claims: dict[str, str]) -> tuple[pl.DataFrame, pl.D
     )
 
 
+# A registered panel's items as stored (`PanelItem`s, validated when the panel was registered).
+STORED_ITEMS = pl.List(pl.Struct({"code": pl.String, "genes": pl.List(pl.String), "markers": pl.List(pl.String)}))
+
+
+def stored_frames(panels: list[dict], as_of: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The engine's rows and panels for registered panels as stored (id, provider, target, claims, items as
+    JSON), checked on `as_of`: the rows `panel_rows` and `frames` would build, read by polars from the
+    stored JSON (a re-check reads every panel; no Python object per item)."""
+    stored = pl.DataFrame(
+        {
+            "panel_id": [str(p["id"]) for p in panels],
+            "provider_id": [p["provider"] for p in panels],
+            "target": [p["target"] for p in panels],
+            "claims": [p["claims"] for p in panels],
+            "items": [p["items"] for p in panels],
+        },
+        schema={
+            "panel_id": pl.String,
+            "provider_id": pl.Int64,
+            "target": pl.String,
+            "claims": pl.String,
+            "items": pl.String,
+        },
+    )
+    empty = pl.lit([], dtype=pl.List(pl.String))
+    rows = (
+        stored.select(
+            "panel_id",
+            "provider_id",
+            "target",
+            pl.col("items").str.json_decode(STORED_ITEMS),
+        )
+        .with_columns(pl.int_ranges(pl.col("items").list.len(), dtype=pl.Int32).alias("position"))
+        .explode("items", "position")
+        .filter(pl.col("position").is_not_null())  # a panel without items has no rows
+        .unnest("items")
+        .with_columns(
+            pl.lit(as_of, dtype=pl.Date).alias("as_of"),
+            pl.col("genes").fill_null(empty),  # absent from the JSON: none (as `PanelItem` reads it)
+            pl.col("markers").fill_null(empty),
+        )
+        .select(list(ROW_SCHEMA))
+    )
+    return rows, stored.select(list(PANEL_SCHEMA))
+
+
 def answers(result: CheckResult, provider_of: dict[str, int | None], target_of: dict[str, str]) -> dict[str, dict]:
     """The JSON answer per panel: verdict, edition, certificate, findings."""
+    # Row tuples zipped with the column names: a re-check reads hundreds of thousands of findings.
+    names = [c for c in result.findings.columns if c != "panel_id"]
     findings: dict[str, list[dict]] = {}
-    for f in result.findings.iter_rows(named=True):
-        panel = f.pop("panel_id")
-        findings.setdefault(panel, []).append(f)
+    for panel, row in zip(result.findings["panel_id"].to_list(), result.findings.select(names).rows(), strict=True):
+        found = findings.get(panel)
+        if found is None:
+            found = findings[panel] = []
+        found.append(dict(zip(names, row, strict=True)))
     out = {}
-    for p in result.panels.iter_rows(named=True):
-        out[p["panel_id"]] = {
-            "verdict": p["verdict"],
-            "as_of": p["as_of"].isoformat() if p["as_of"] else None,
-            "catalog_version": p["catalog_version"],
-            "provider_id": provider_of.get(p["panel_id"]),
-            "target": target_of.get(p["panel_id"]),
-            "certificate": {"number": p["certificate"], "status": p["certificate_status"]}
-            if p["certificate"]
-            else None,
-            "findings": findings.get(p["panel_id"], []),
+    columns = ("panel_id", "verdict", "as_of", "catalog_version", "certificate", "certificate_status")
+    for panel, verdict, as_of, version, certificate, status in result.panels.select(columns).rows():
+        out[panel] = {
+            "verdict": verdict,
+            "as_of": as_of.isoformat() if as_of else None,
+            "catalog_version": version,
+            "provider_id": provider_of.get(panel),
+            "target": target_of.get(panel),
+            "certificate": {"number": certificate, "status": status} if certificate else None,
+            "findings": findings.get(panel, []),
         }
     return out
 

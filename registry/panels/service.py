@@ -11,10 +11,11 @@ from collections.abc import Iterable
 
 import anyio
 import msgspec
+from piccolo.query.functions.string import Length
 
 from registry.accounts.model import Principal, Role
-from registry.audit.service import SYSTEM, Actor, record
-from registry.db.engine import insert_one, read_transaction, write_transaction
+from registry.audit.service import SYSTEM, Actor, Change, record, record_many
+from registry.db.engine import execute_many, insert_one, read_transaction, write_transaction
 from registry.db.retry import retried
 from registry.kernel.clock import today_in_korea, utcnow
 from registry.kernel.errors import DomainError, not_found
@@ -24,11 +25,10 @@ from registry.panels.model import CheckOut, PanelOut, PanelRegistration, PanelRe
 from registry.panels.rules import (
     answers,
     current_rules,
-    frames,
     known_provider,
     named_provider,
-    panel_rows,
     provider_for,
+    stored_frames,
 )
 from registry.panels.scope import check_one, scope_of
 from registry.panels.tables import Panel
@@ -60,22 +60,6 @@ async def _check_one(provider_id: int, request: PanelRequest) -> CheckOut:
 # --- registered panels -------------------------------------------------------------------------------
 
 
-class _StoredItem(msgspec.Struct):
-    """A registered panel's item as stored: validated (`PanelItem`) when it was registered."""
-
-    code: str
-    genes: list[str] = []
-    markers: list[str] = []
-
-
-_decode_items = msgspec.json.Decoder(list[_StoredItem]).decode
-
-
-def _stored_items(row: dict) -> list[_StoredItem]:
-    """The stored items, decoded without validating them again (a re-check reads every panel)."""
-    return _decode_items(row["items"])
-
-
 def _panel_body(row: dict) -> PanelOut:
     checked_at = row["checked_at"]
     body = {
@@ -93,15 +77,42 @@ def _panel_body(row: dict) -> PanelOut:
 
 def check_stored(rows: list[dict], day: dt.date, rules: RulesAtDates) -> dict[str, dict]:
     """Check stored panels (CPU work: call it off the event loop); the answer per panel id."""
-    data, claims = [], {}
-    for row in rows:
-        key = str(row["id"])
-        data += panel_rows(key, row["provider"], day, row["target"], _stored_items(row))
-        claims[key] = row["claims"]
-    if not data:
+    if not rows:
         return {}
-    result = check(*frames(data, claims), rules)
+    result = check(*stored_frames(rows, day), rules)
     return answers(result, {str(r["id"]): r["provider"] for r in rows}, {str(r["id"]): r["target"] for r in rows})
+
+
+_encode = msgspec.json.Encoder()
+_decode_check = msgspec.json.Decoder().decode
+
+
+def _check_text(latest: dict) -> str:
+    """A panel's latest check as stored (JSON)."""
+    return _encode.encode(latest).decode()
+
+
+def _changed(rows: list[dict], day: dt.date, rules: RulesAtDates) -> tuple[list[tuple[dict, dict, str]], list[int]]:
+    """Check stored panels: those whose answer differs from the one stored, with the text to store, and the
+    ids of the others (CPU work: call it off the event loop). Answers differing only in how the JSON is
+    spelt (one stored before the registry wrote it with `_check_text`) are the same answer."""
+    checked = check_stored(rows, day, rules)
+    changed, same = [], []
+    for row in rows:
+        latest = checked[str(row["id"])]
+        text = _check_text(latest)
+        if text == row["last_check"]:
+            same.append(row["id"])
+            continue
+        try:  # stored by another spelling of JSON, perhaps
+            unchanged = _decode_check(row["last_check"]) == latest
+        except msgspec.DecodeError:
+            unchanged = False
+        if unchanged:
+            same.append(row["id"])
+        else:
+            changed.append((row, latest, text))
+    return changed, same
 
 
 # Registered panels per provider: far above any real catalogue of products (the largest providers sell a
@@ -135,7 +146,7 @@ async def register_panel(principal: Principal, registration: PanelRegistration) 
                 created_at=now,
                 checked_at=now,
                 verdict=latest["verdict"],
-                last_check=json.dumps(latest, ensure_ascii=False),
+                last_check=_check_text(latest),
             )
         )
         await record(
@@ -159,8 +170,12 @@ async def list_panels(principal: Principal) -> list[PanelOut]:
     return [_panel_body(row) for row in rows]
 
 
-CHUNK = 500  # rows per statement: asyncpg caps bound parameters per statement at 32,767
-RECHECK_ITEMS = 5_000  # panel items per re-check step: the engine's work, and one short write, per step
+# Panel items per re-check step: the engine's work, and one short write, per step. The engine's cost per
+# step is mostly fixed (joining the rule tables) below some tens of thousands of items.
+RECHECK_ITEMS = 100_000
+# A stored item's JSON, about: {"code": "NUT-VITD", "genes": ["VDR"], "markers": ["rs2228570"]}. Steps
+# are weighed by the stored text's length, so that weighing reads no item.
+ITEM_CHARS = 64
 
 
 async def recheck_panels(
@@ -171,67 +186,63 @@ async def recheck_panels(
     reason: str,
 ) -> int:
     """Re-check registered panels as of today (all, those of some providers, or some panels). Runs after
-    the change that calls for it has committed, in steps of about RECHECK_ITEMS panel items: each step
-    checks off the event loop, then one short write transaction stores the panels whose answer changed
-    (one statement per chunk, not one per panel) with an audit event for each changed verdict, and marks
-    the step's panels checked — so the process keeps answering meanwhile. Returns how many were checked."""
-    query = Panel.select(Panel.id, Panel.items)
+    the change that calls for it has committed, in steps of about RECHECK_ITEMS panel items (consecutive
+    panel ids): each step reads its panels, checks them and compares the answers off the event loop, then
+    one short write transaction stores the panels whose answer changed (one statement per chunk, not one
+    per panel) with an audit event for each changed verdict, and marks the step's panels checked — so the
+    process keeps answering meanwhile. Returns how many were checked."""
+    chosen = [Panel.id >= 0]
     if provider_ids is not None:
-        query = query.where(Panel.provider.is_in(list(provider_ids) or [-1]))
+        chosen.append(Panel.provider.is_in(list(provider_ids) or [-1]))
     if panel_ids is not None:
-        query = query.where(Panel.id.is_in(list(panel_ids) or [-1]))
+        chosen.append(Panel.id.is_in(list(panel_ids) or [-1]))
     async with read_transaction():
-        sizes = await query.order_by(Panel.id)
-    steps, step, weight = [], [], 0
+        sizes = await Panel.select(Panel.id, Length(Panel.items, alias="size")).where(*chosen).order_by(Panel.id)
+    steps, first, weight = [], None, 0
     for row in sizes:
-        step.append(row["id"])
-        weight += len(_stored_items(row))
-        if weight >= RECHECK_ITEMS:
-            steps.append(step)
-            step, weight = [], 0
-    if step:
-        steps.append(step)
+        first = row["id"] if first is None else first
+        weight += row["size"]
+        if weight >= RECHECK_ITEMS * ITEM_CHARS:
+            steps.append((first, row["id"]))
+            first, weight = None, 0
+    if first is not None:
+        steps.append((first, sizes[-1]["id"]))
     rules, _ = await current_rules()
     day = today_in_korea()
-    for ids in steps:
-        await _recheck_step(ids, rules, day, actor, reason)
+    for low, high in steps:
+        await _recheck_step([*chosen, Panel.id >= low, Panel.id <= high], rules, day, actor, reason)
     return len(sizes)
 
 
-async def _recheck_step(ids: list[int], rules: RulesAtDates, day: dt.date, actor: Actor, reason: str) -> None:
+async def _recheck_step(step: list, rules: RulesAtDates, day: dt.date, actor: Actor, reason: str) -> None:
+    """One step: the panels the conditions `step` choose."""
     async with read_transaction():
         rows = await Panel.select(
             Panel.id, Panel.provider, Panel.target, Panel.claims, Panel.items, Panel.verdict, Panel.last_check
-        ).where(Panel.id.is_in(ids))
-    checked = await anyio.to_thread.run_sync(check_stored, rows, day, rules)
-    changed = []
-    for row in rows:
-        text = json.dumps(checked[str(row["id"])], ensure_ascii=False)
-        if text != row["last_check"]:
-            changed.append((row, checked[str(row["id"])], text))
+        ).where(*step)
+    changed, same = await anyio.to_thread.run_sync(_changed, rows, day, rules)
     now = utcnow()
     async with write_transaction():
-        for start in range(0, len(changed), CHUNK):
-            part = changed[start : start + CHUNK]
-            values = ", ".join("(CAST({} AS INTEGER), {}, {})" for _ in part)
-            args = [v for row, latest, text in part for v in (row["id"], latest["verdict"], text)]
-            await Panel.raw(
-                f"WITH v(id, verdict, last_check) AS (VALUES {values}) "
-                "UPDATE panel SET verdict = v.verdict, last_check = v.last_check FROM v WHERE panel.id = v.id",
-                *args,
-            )
-        for start in range(0, len(ids), CHUNK):
-            await Panel.update({Panel.checked_at: now}).where(Panel.id.is_in(ids[start : start + CHUNK]))
-        for row, latest, _ in changed:
-            if latest["verdict"] != row["verdict"]:
-                await record(
-                    actor,
+        # Each panel's row written once: with its new answer, or marked checked.
+        await execute_many(
+            "UPDATE panel SET verdict = {}, last_check = {}, checked_at = {} WHERE id = {}",
+            [(latest["verdict"], text, now, row["id"]) for row, latest, text in changed],
+        )
+        await execute_many("UPDATE panel SET checked_at = {} WHERE id = {}", [(now, i) for i in same])
+        await record_many(
+            actor,
+            [
+                Change(
                     "panel.verdict_changed",
                     "panel",
                     row["id"],
                     before={"verdict": row["verdict"]},
                     after={"verdict": latest["verdict"], "reason": reason},
                 )
+                for row, latest, _ in changed
+                if latest["verdict"] != row["verdict"]
+            ],
+        )
 
 
 async def recheck_on_request(principal: Principal, panel_id: int) -> PanelOut:

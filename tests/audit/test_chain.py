@@ -1,11 +1,12 @@
 """The audit chain notices rows edited or deleted behind the registry's back, on both engines."""
 
+import contextlib
 import os
 import subprocess
 import sys
 
 from registry.audit import urls
-from registry.audit.service import SYSTEM, record, verify
+from registry.audit.service import SYSTEM, Change, record, record_many, verify
 from registry.audit.tables import AuditEvent
 from registry.db.engine import current_engine, write_transaction
 
@@ -81,3 +82,24 @@ async def test_http_and_cli_report_the_first_broken_link(fresh_database, client_
         check=False,
     )
     assert result.returncode == 1 and "BROKEN at event 2" in result.stderr
+
+
+async def test_events_appended_together_are_chained_as_if_one_by_one(fresh_database):
+    await write_events(2)
+    async with write_transaction():
+        last = await record_many(SYSTEM, [Change("test.event", "thing", i, after={"n": i + 1}) for i in range(2, 5)])
+    assert last == 5
+    report = await verify()
+    assert report.intact and report.events == 5
+    rows = await AuditEvent.select(AuditEvent.seq, AuditEvent.entity_id).order_by(AuditEvent.seq)
+    assert [(r["seq"], r["entity_id"]) for r in rows] == [(n + 1, str(n)) for n in range(5)]
+
+
+async def test_events_appended_together_roll_back_with_their_change(fresh_database):
+    await write_events(1)
+    with contextlib.suppress(RuntimeError):
+        async with write_transaction():
+            await record_many(SYSTEM, [Change("test.event", "thing", i) for i in range(3)])
+            raise RuntimeError("the change fails")
+    report = await verify()
+    assert report.intact and report.events == 1
