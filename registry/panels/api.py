@@ -7,6 +7,7 @@ from typing import Annotated
 
 import polars as pl
 from litestar import Controller, Request, Response, get, post
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response.streaming import ASGIStreamingResponse
 from litestar.types import Receive, Send
@@ -222,6 +223,9 @@ async def _streamed_csv(chunks: AsyncIterator[batch.StreamedChunk]) -> ReadingSt
                 yield batch.write_batch(chunk.output.select(columns), "csv", header=False)
         except DomainError as exc:
             yield batch.write_batch(_error_row(exc, columns), "csv", header=False)
+        except RequestEntityTooLarge:  # a body without Content-Length, found too large while read
+            too_large = DomainError("PAYLOAD_TOO_LARGE", max=CSV_BATCH_BODY_MAX)
+            yield batch.write_batch(_error_row(too_large, columns), "csv", header=False)
 
     headers = _summary_headers(first.summary) if first.last else {}
     return ReadingStream(iterator=rows(), media_type=batch.BATCH_FORMATS["csv"], headers=headers)
