@@ -121,3 +121,20 @@ async def test_a_bad_row_later_ends_the_answer_with_an_error_row(client, monkeyp
     out = pl.read_csv(io.BytesIO((await post(client, lab, scattered)).content), infer_schema=False)
     last = out.row(-1, named=True)
     assert last["verdict"] == "error" and last["panel_id"] == "P000" and "reappears" in last["message_en"]
+
+
+async def test_another_providers_row_later_ends_the_answer_with_an_error_row(client, monkeypatch):
+    staff = await make_staff(client)
+    lab = await register_lab(client, staff)
+    other = await register_lab(client, staff)
+    monkeypatch.setattr(batching, "STREAM_CHUNK_BYTES", 200)
+    rows = pl.read_csv(io.BytesIO(upload(40)), infer_schema=False).with_columns(
+        provider_id=pl.when(pl.int_range(pl.len()) == 60)
+        .then(pl.lit(str(other.provider_id)))
+        .otherwise(pl.lit(str(lab.provider_id)))
+    )
+    r = await post(client, lab, rows.write_csv().encode())
+    assert r.status_code == 200
+    out = pl.read_csv(io.BytesIO(r.content), infer_schema=False)
+    assert out.row(-1, named=True)["code"] == "ROLE_NOT_ALLOWED.own_panels"
+    assert out.row(-1, named=True)["verdict"] == "error" and out.height > 1
