@@ -29,7 +29,8 @@ DOCS_ASSETS_DIR = Path(__file__).parent / "docs_assets"  # Swagger UI 5, vendore
 
 # Limits (README "Limits" explains each; deploy/nginx.conf matches them).
 JSON_BODY_MAX = 1 << 20  # 1 MiB: the largest legitimate JSON body (an application with 500 items) is far less
-BATCH_BODY_MAX = 64 << 20  # 64 MiB: about a million CSV rows of panel items
+BATCH_BODY_MAX = 64 << 20  # 64 MiB: a Parquet or JSON lines batch, read whole (or the portal's upload)
+CSV_BATCH_BODY_MAX = 512 << 20  # 512 MiB: a CSV batch, read and answered chunk by chunk (panels.batch)
 HEADER_MAX = 8 << 10  # 8 KiB: one header (a bearer token is under 100 bytes)
 HEADERS_TOTAL_MAX = 16 << 10  # 16 KiB: all headers together (uvicorn's own default cap on a request head)
 
